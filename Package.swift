@@ -1,0 +1,91 @@
+// swift-tools-version: 6.0
+//
+// VLBlocks: vision-language-model building blocks for Swift on Linux.
+//
+// The root manifest carries no unsafe flags so that other packages can depend on it by version.
+// Benchmarks live in their own package under Benchmarks/ so that users never resolve its dependencies.
+
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let testSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "VLBlocks",
+    // Linux first; on Apple platforms the Synchronization module needs macOS 15.
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "VLBlocks", targets: ["VLBlocks"]),
+        .library(name: "VLCore", targets: ["VLCore"]),
+        .library(name: "VLPatchEmbedding", targets: ["VLPatchEmbedding"]),
+        .library(name: "VLAttention", targets: ["VLAttention"]),
+        .library(name: "VLTransformer", targets: ["VLTransformer"]),
+        .library(name: "VLConnectors", targets: ["VLConnectors"]),
+        .library(name: "VLFeatureMixing", targets: ["VLFeatureMixing"]),
+        .executable(name: "vlblocks", targets: ["vlblocks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS (CBLAS) and LAPACKE from Debian's libopenblas-dev and liblapacke-dev.
+        .systemLibrary(
+            name: "CVLBlocksBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
+        ),
+        .target(name: "VLCore", dependencies: ["CVLBlocksBLAS"], swiftSettings: strictSwift),
+        .target(name: "VLPatchEmbedding", dependencies: ["VLCore"], swiftSettings: strictSwift),
+        .target(name: "VLAttention", dependencies: ["VLCore"], swiftSettings: strictSwift),
+        .target(
+            name: "VLTransformer",
+            dependencies: ["VLCore", "VLPatchEmbedding", "VLAttention"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "VLConnectors",
+            dependencies: ["VLCore", "VLAttention"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "VLFeatureMixing",
+            dependencies: ["VLCore", "VLConnectors"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "VLBlocks",
+            dependencies: [
+                "VLCore", "VLPatchEmbedding", "VLAttention", "VLTransformer", "VLConnectors",
+                "VLFeatureMixing",
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The command line: commands live in a library so tests can run them in-process.
+        .target(
+            name: "VLBlocksCLI",
+            dependencies: [
+                "VLBlocks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(name: "vlblocks", dependencies: ["VLBlocksCLI"], swiftSettings: strictSwift),
+        // Test helpers: fixture paths and tensor comparison.
+        .target(name: "VLTestSupport", dependencies: ["VLCore"], path: "Tests/VLTestSupport", swiftSettings: strictSwift),
+        .testTarget(
+            name: "VLCoreTests",
+            dependencies: ["VLCore", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLBlocksCLITests",
+            dependencies: ["VLBlocksCLI", "VLBlocks", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+    ]
+)

@@ -1,0 +1,12 @@
+public import ArgumentParser
+
+/// The `vlblocks` command line: inspect checkpoints, encode images, run and benchmark connectors.
+public struct VLBlocksCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "vlblocks",
+        abstract: "Vision-language-model building blocks: encoders, connectors, feature mixing.",
+        subcommands: [InspectCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,55 @@
+internal import CVLBlocksBLAS
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The number of threads VLBlocks computes with: OpenBLAS' thread pool and VLBlocks' own kernels
+/// (norms, softmax, activations, convolutions) both follow it.
+///
+/// The default is every core the process may use. Set it once at start-up, e.g. for a server
+/// that runs several models side by side:
+/// ```swift
+/// ComputeThreads.set(2)
+/// ```
+public enum ComputeThreads {
+    private static let current = Atomic<Int>(ProcessInfo.processInfo.activeProcessorCount)
+
+    /// The thread count in effect.
+    public static var count: Int { current.load(ordering: .relaxed) }
+
+    /// Sets the thread count for BLAS and for VLBlocks' kernels (values below 1 count as 1).
+    public static func set(_ threads: Int) {
+        let value = Swift.max(1, threads)
+        current.store(value, ordering: .relaxed)
+        openblas_set_num_threads(Int32(value))
+    }
+
+    /// The OpenBLAS build in use, as it describes itself (e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen`).
+    public static var blasDescription: String {
+        guard let config = openblas_get_config() else { return "OpenBLAS" }
+        let core = openblas_get_corename().map { String(cString: $0) } ?? "?"
+        return String(cString: config) + " core=" + core
+    }
+}
+
+/// Runs `body` over `0..<count` split into contiguous chunks, on up to ``ComputeThreads/count`` threads.
+///
+/// Work below `2 * minimumChunk` items runs inline on the caller's thread. Each chunk is computed
+/// exactly as a serial loop would, so results do not depend on the thread count.
+public func parallelChunks(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
+    let threads = ComputeThreads.count
+    let chunks = Swift.min(threads, count / Swift.max(minimumChunk, 1))
+    if chunks <= 1 {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    withoutActuallyEscaping(body) { escapable in
+        // The chunks write disjoint ranges; the closure itself is only called during this scope.
+        nonisolated(unsafe) let work = escapable
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = count * chunk / chunks
+            let end = count * (chunk + 1) / chunks
+            work(start..<end)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+internal import CVLBlocksBLAS
+
+/// Matrix products through OpenBLAS' `cblas_sgemm`, row-major, transposes through CBLAS flags.
+public enum GEMM {
+    /// `C[M, N] = alpha * op(A) op(B) + beta * C`, where `op(A)` is `[M, K]` and `op(B)` is `[K, N]`.
+    ///
+    /// - Parameters:
+    ///   - transposeA: `A` is stored `[K, M]` (row stride `lda`) and used transposed.
+    ///   - transposeB: `B` is stored `[N, K]` (row stride `ldb`) and used transposed, as a PyTorch
+    ///     linear weight `[out, in]` is.
+    ///   - lda, ldb, ldc: row strides in elements; they may exceed the row length to address one head
+    ///     of a fused `[tokens, 3 * D]` buffer without copying.
+    @inlinable
+    public static func multiply(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
+            return
+        }
+        sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    @usableFromInline
+    static func sgemm(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max), "GEMM size exceeds BLAS int")
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    @usableFromInline
+    static func scaleRows(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
+        for row in 0..<m {
+            let r = c + row * ldc
+            for j in 0..<n { r[j] = beta == 0 ? 0 : beta * r[j] }
+        }
+    }
+
+    /// Batched form for attention heads: for each `i` in `0..<batch`,
+    /// `C_i = alpha * op(A_i) op(B_i) + beta * C_i` with `X_i = X + i * strideX`.
+    @inlinable
+    public static func multiplyBatched(
+        batch: Int,
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, strideA: Int,
+        b: UnsafePointer<Float>, ldb: Int, strideB: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
+    ) {
+        for i in 0..<batch {
+            multiply(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
+                c: c + i * strideC, ldc: ldc)
+        }
+    }
+
+    /// A linear layer over all rows at once, as `torch.nn.functional.linear`:
+    /// `output[M, out] = input[M, in] · weight[out, in]ᵀ + bias[out]`, in one GEMM.
+    ///
+    /// The bias is written into `output` first and the product accumulated onto it (`beta = 1`).
+    /// With `accumulate: true` the existing contents of `output` are kept and the result added to
+    /// them, which fuses a residual connection into the same GEMM.
+    @inlinable
+    public static func linear(
+        input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures: Int,
+        output: UnsafeMutablePointer<Float>, accumulate: Bool = false
+    ) {
+        if let bias {
+            if accumulate {
+                addRowVector(output, rows: rows, columns: outFeatures, vector: bias)
+            } else {
+                for r in 0..<rows { (output + r * outFeatures).update(from: bias, count: outFeatures) }
+            }
+        }
+        multiply(
+            transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+            a: input, lda: inFeatures, b: weight, ldb: inFeatures,
+            beta: (bias != nil || accumulate) ? 1 : 0, c: output, ldc: outFeatures)
+    }
+
+    /// `matrix[r, :] += vector` for every row.
+    @inlinable
+    public static func addRowVector(
+        _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, vector: UnsafePointer<Float>
+    ) {
+        for r in 0..<rows {
+            let row = matrix + r * columns
+            var j = 0
+            while j + 8 <= columns {
+                (Float8.load(row + j) + Float8.load(vector + j)).store(row + j)
+                j += 8
+            }
+            while j < columns {
+                row[j] += vector[j]
+                j += 1
+            }
+        }
+    }
+}

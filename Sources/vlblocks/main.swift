@@ -1,0 +1,3 @@
+import VLBlocksCLI
+
+VLBlocksCommand.main()

@@ -1,0 +1,204 @@
+import Testing
+import VLCore
+import VLTestSupport
+
+/// Every fast kernel against its naive Double-accumulating reference, over odd sizes.
+@Suite struct KernelReferenceTests {
+    static let oddSizes = [1, 3, 17, 197]
+
+    @Test("GEMM matches the reference", arguments: [(1, 1, 1), (3, 17, 5), (17, 3, 197), (197, 64, 197), (33, 1, 8)])
+    func gemm(m: Int, n: Int, k: Int) {
+        var rng = TestRandom(seed: UInt64(m * 1000 + n * 10 + k))
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let a = rng.array(m * k), b = rng.array(k * n)
+            var c = [Float](repeating: .nan, count: m * n)
+            GEMM.multiply(transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: a, lda: ta ? m : k, b: b, ldb: tb ? k : n,
+                          c: &c, ldc: n)
+            let expected = ReferenceKernels.gemm(a, b, m: m, n: n, k: k, transposeA: ta, transposeB: tb)
+            expectClose(c, expected, absolute: 1e-5, relative: 1e-5, "\(ta) \(tb)")
+        }
+    }
+
+    @Test("GEMM addresses one head of a fused QKV buffer through its leading dimension")
+    func stridedHeads() {
+        var rng = TestRandom(seed: 7)
+        let tokens = 17, width = 24, heads = 3, headDim = 8
+        let qkv = rng.array(tokens * 3 * width)
+        for h in 0..<heads {
+            var scores = [Float](repeating: 0, count: tokens * tokens)
+            qkv.withUnsafeBufferPointer { p in
+                GEMM.multiply(transposeB: true, m: tokens, n: tokens, k: headDim, a: p.baseAddress! + h * headDim, lda: 3 * width,
+                              b: p.baseAddress! + width + h * headDim, ldb: 3 * width, c: &scores, ldc: tokens)
+            }
+            var q: [Float] = [], k: [Float] = []
+            for t in 0..<tokens {
+                let row = t * 3 * width + h * headDim
+                q += qkv[row..<(row + headDim)]
+                k += qkv[(row + width)..<(row + width + headDim)]
+            }
+            let expected = ReferenceKernels.gemm(q, k, m: tokens, n: tokens, k: headDim, transposeB: true)
+            expectClose(scores, expected, absolute: 1e-5, relative: 1e-5)
+        }
+    }
+
+    @Test("Linear with bias, and with a fused residual", arguments: [1, 3, 17, 197])
+    func linear(rows: Int) throws {
+        var rng = TestRandom(seed: UInt64(rows))
+        let inF = 19, outF = 23
+        let x = rng.array(rows * inF), w = rng.array(outF * inF), b = rng.array(outF)
+        let residual = rng.array(rows * outF)
+        var y = [Float](repeating: .nan, count: rows * outF)
+        GEMM.linear(input: x, rows: rows, inFeatures: inF, weight: w, bias: b, outFeatures: outF, output: &y)
+        let expected = ReferenceKernels.linear(x, rows: rows, weight: w, bias: b, inFeatures: inF, outFeatures: outF)
+        expectClose(y, expected, absolute: 1e-5, relative: 1e-5)
+        var accumulated = residual
+        GEMM.linear(input: x, rows: rows, inFeatures: inF, weight: w, bias: b, outFeatures: outF, output: &accumulated,
+                    accumulate: true)
+        let expectedSum = zip(expected, residual).map { $0 + $1 }
+        expectClose(accumulated, expectedSum, absolute: 2e-5, relative: 1e-5)
+    }
+
+    @Test("LayerNorm matches the reference", arguments: oddSizes)
+    func layerNorm(width: Int) {
+        var rng = TestRandom(seed: UInt64(width))
+        let rows = 5
+        let x = rng.array(rows * width, scale: 3).map { $0 + 2 }
+        let g = rng.array(width).map { $0 + 1 }, b = rng.array(width)
+        var y = [Float](repeating: .nan, count: x.count)
+        Normalization.layerNorm(x, rows: rows, width: width, gamma: g, beta: b, epsilon: 1e-6, output: &y)
+        let expected = ReferenceKernels.layerNorm(x, width: width, gamma: g, beta: b, epsilon: 1e-6)
+        expectClose(y, expected, absolute: 1e-5, relative: 1e-5)
+    }
+
+    @Test("LayerNorm over the channels of NCHW", arguments: [(1, 1), (3, 17), (17, 3), (64, 197)])
+    func layerNormChannels(channels: Int, pixels: Int) {
+        var rng = TestRandom(seed: UInt64(channels * pixels))
+        let batch = 2
+        let x = rng.array(batch * channels * pixels, scale: 2)
+        let g = rng.array(channels), b = rng.array(channels)
+        var y = [Float](repeating: .nan, count: x.count)
+        Normalization.layerNormChannels(x, batch: batch, channels: channels, pixels: pixels, gamma: g, beta: b, epsilon: 1e-5,
+                                        output: &y)
+        let expected = ReferenceKernels.layerNormChannels(x, batch: batch, channels: channels, pixels: pixels, gamma: g, beta: b,
+                                                          epsilon: 1e-5)
+        expectClose(y, expected, absolute: 1e-5, relative: 1e-5)
+    }
+
+    @Test("Softmax matches the reference", arguments: oddSizes)
+    func softmax(width: Int) {
+        var rng = TestRandom(seed: UInt64(width) + 99)
+        let rows = 7
+        var x = rng.array(rows * width, scale: 20)
+        let expected = ReferenceKernels.softmax(x, width: width)
+        Softmax.inPlace(&x, rows: rows, width: width)
+        expectClose(x, expected, absolute: 1e-7, relative: 1e-5)
+    }
+
+    @Test("Activations match the reference", arguments: Activation.allCases)
+    func activation(kind: Activation) {
+        var rng = TestRandom(seed: 5)
+        for count in [1, 3, 17, 197, 40_000] {
+            var x = rng.array(count, scale: 8)
+            let expected = ReferenceKernels.activation(kind, x)
+            kind.apply(&x, count: count)
+            expectClose(x, expected, absolute: 1e-6, relative: 1e-6, "\(kind) n=\(count)")
+        }
+    }
+
+    static let convolutions: [Convolution.Geometry] = [
+        .init(inChannels: 3, outChannels: 5, kernel: 3, stride: 1, padding: 1),
+        .init(inChannels: 4, outChannels: 6, kernel: 3, stride: 2, padding: 1, groups: 2),
+        .init(inChannels: 7, outChannels: 7, kernel: 3, stride: 1, padding: 1, groups: 7),
+        .init(inChannels: 6, outChannels: 6, kernel: 5, stride: 2, padding: 2, groups: 6),
+        .init(inChannels: 5, outChannels: 3, kernel: 1),
+        .init(inChannels: 3, outChannels: 8, kernel: 4, stride: 4),
+    ]
+
+    @Test("conv2d matches the reference", arguments: convolutions)
+    func conv2d(geometry: Convolution.Geometry) {
+        var rng = TestRandom(seed: UInt64(geometry.outChannels * 31 + geometry.groups))
+        for (h, w) in [(1, 1), (8, 8), (17, 3), (9, 13)] where geometry.outputSize(height: h, width: w) != nil {
+            let batch = 2
+            let x = rng.array(batch * geometry.inChannels * h * w)
+            let weight = rng.array(geometry.weightShape.reduce(1, *))
+            for bias in [nil, rng.array(geometry.outChannels)] {
+                let (oh, ow) = geometry.outputSize(height: h, width: w)!
+                var y = [Float](repeating: .nan, count: batch * geometry.outChannels * oh * ow)
+                bias.withOptionalPointer { b in
+                    Convolution.conv2d(x, batch: batch, height: h, width: w, weight: weight, bias: b, geometry: geometry, output: &y)
+                }
+                let expected = ReferenceKernels.conv2d(x, batch: batch, height: h, width: w, weight: weight, bias: bias, geometry: geometry)
+                expectClose(y, expected, absolute: 1e-5, relative: 1e-5, "\(h)x\(w)")
+            }
+        }
+    }
+
+    @Test("Adaptive average pooling in both layouts", arguments: [(24, 24, 8, 8), (27, 27, 8, 8), (27, 27, 12, 12), (7, 5, 3, 4), (1, 1, 1, 1), (5, 5, 7, 7)])
+    func adaptivePool(h: Int, w: Int, oh: Int, ow: Int) {
+        var rng = TestRandom(seed: UInt64(h * w + oh))
+        let planes = 6
+        let x = rng.array(planes * h * w)
+        var y = [Float](repeating: .nan, count: planes * oh * ow)
+        Pooling.adaptiveAverage(x, planes: planes, height: h, width: w, outHeight: oh, outWidth: ow, output: &y)
+        let expected = ReferenceKernels.adaptiveAveragePool(x, planes: planes, height: h, width: w, outHeight: oh, outWidth: ow)
+        expectClose(y, expected, absolute: 1e-6, relative: 1e-6)
+        // Channels-last: [B=2, H*W, C=3] holds the same planes transposed.
+        let batch = 2, channels = 3
+        var tokens = [Float](repeating: 0, count: x.count)
+        for b in 0..<batch { for c in 0..<channels { for p in 0..<(h * w) { tokens[(b * h * w + p) * channels + c] = x[(b * channels + c) * h * w + p] } } }
+        var pooled = [Float](repeating: .nan, count: batch * oh * ow * channels)
+        Pooling.adaptiveAverageTokens(tokens, batch: batch, height: h, width: w, channels: channels, outHeight: oh, outWidth: ow,
+                                      output: &pooled)
+        var back = [Float](repeating: 0, count: pooled.count)
+        for b in 0..<batch { for c in 0..<channels { for p in 0..<(oh * ow) { back[(b * channels + c) * oh * ow + p] = pooled[(b * oh * ow + p) * channels + c] } } }
+        expectClose(back, expected, absolute: 1e-6, relative: 1e-6)
+    }
+
+    @Test("Bicubic resampling, plain and antialiased", arguments: [(7, 7, 9, 11), (16, 16, 7, 5), (24, 24, 37, 37), (37, 37, 16, 16), (1, 1, 3, 2), (5, 5, 5, 5)])
+    func bicubic(h: Int, w: Int, oh: Int, ow: Int) {
+        var rng = TestRandom(seed: UInt64(h * 100 + oh))
+        let channels = 5
+        let x = rng.array(h * w * channels)
+        for filter in [Resampling.Filter.bicubic, .bicubicAntialiased] {
+            var y = [Float](repeating: .nan, count: oh * ow * channels)
+            Resampling.bicubic(x, height: h, width: w, channels: channels, outHeight: oh, outWidth: ow, filter: filter, output: &y)
+            let expected = ReferenceKernels.bicubic(x, height: h, width: w, channels: channels, outHeight: oh, outWidth: ow,
+                                                    antialias: filter == .bicubicAntialiased)
+            expectClose(y, expected, absolute: 1e-6, relative: 1e-6, "\(filter)")
+        }
+    }
+
+    @Test("Results do not depend on the thread count")
+    func threadIndependence() {
+        var rng = TestRandom(seed: 11)
+        let x = rng.array(64 * 768, scale: 4)
+        func run() -> [Float] {
+            var y = [Float](repeating: 0, count: x.count)
+            Normalization.layerNorm(x, rows: 64, width: 768, gamma: nil, beta: nil, epsilon: 1e-6, output: &y)
+            Activation.gelu.apply(&y, count: y.count)
+            Softmax.inPlace(&y, rows: 64, width: 768)
+            return y
+        }
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        ComputeThreads.set(1)
+        let serial = run()
+        ComputeThreads.set(2)
+        #expect(run() == serial)
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let array): array.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
+        }
+    }
+}
+
+extension Convolution.Geometry: CustomTestStringConvertible {
+    public var testDescription: String {
+        "in \(inChannels) out \(outChannels) k \(kernel.height) s \(stride.height) p \(padding.height) g \(groups)"
+    }
+}
