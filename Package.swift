@@ -83,6 +83,11 @@ let package = Package(
             swiftSettings: testSwift
         ),
         .testTarget(
+            name: "VLTransformerTests",
+            dependencies: ["VLTransformer", "VLAttention", "VLPatchEmbedding", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
             name: "VLBlocksCLITests",
             dependencies: ["VLBlocksCLI", "VLBlocks", "VLTestSupport"],
             swiftSettings: testSwift

@@ -35,7 +35,7 @@ def save(relative_path: str, tensors: dict, **metadata) -> None:
     """Writes fp32 contiguous tensors to Tests/Fixtures/<relative_path> with version metadata."""
     path = os.path.join(FIXTURES, relative_path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    data = {k: v.detach().to(torch.float32).contiguous() for k, v in tensors.items()}
+    data = {k: v.detach().to(torch.float32).contiguous().clone() for k, v in tensors.items()}
     meta = {k: str(v) for k, v in {**versions(), **metadata}.items()}
     save_file(data, path, metadata=meta)
     size = os.path.getsize(path)

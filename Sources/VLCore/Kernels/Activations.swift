@@ -46,7 +46,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     public func apply(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         if self == .identity { return }
         parallelChunks(count: count, minimumChunk: 16_384) { range in
-            self.applySerial(pointer + range.lowerBound, count: range.count)
+            self.applySerially(pointer + range.lowerBound, count: range.count)
         }
     }
 
@@ -55,8 +55,9 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         tensor.withUnsafeMutableBufferPointer { apply($0.baseAddress!, count: $0.count) }
     }
 
+    /// Applies the activation in place on the calling thread only (for callers that already split work).
     @inlinable
-    func applySerial(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    public func applySerially(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .identity: return
         case .gelu: Self.map(pointer, count) { Activation.gelu.apply($0) }

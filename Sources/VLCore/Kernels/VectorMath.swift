@@ -98,19 +98,19 @@ public enum VectorMath {
 extension SIMD8 where Scalar == Float {
     /// Loads eight scalars from `pointer` (no alignment needed).
     @inlinable @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> Self {
+    public static func load(_ pointer: UnsafePointer<Float>) -> Self {
         UnsafeRawPointer(pointer).loadUnaligned(as: Self.self)
     }
 
     /// Stores eight scalars at `pointer` (no alignment needed).
     @inlinable @inline(__always)
-    func store(_ pointer: UnsafeMutablePointer<Float>) {
+    public func store(_ pointer: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self)
     }
 
     /// Loads `count` (< 8) scalars, filling the other lanes with `fill`.
     @inlinable @inline(__always)
-    static func loadPartial(_ pointer: UnsafePointer<Float>, count: Int, fill: Float = 0) -> Self {
+    public static func loadPartial(_ pointer: UnsafePointer<Float>, count: Int, fill: Float = 0) -> Self {
         var v = Self(repeating: fill)
         for i in 0..<count { v[i] = pointer[i] }
         return v
@@ -118,7 +118,7 @@ extension SIMD8 where Scalar == Float {
 
     /// Stores the first `count` (< 8) lanes.
     @inlinable @inline(__always)
-    func storePartial(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    public func storePartial(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { pointer[i] = self[i] }
     }
 }

@@ -1,0 +1,229 @@
+public import VLCore
+
+/// Multi-head scaled dot-product attention with learned projections: self-attention over `[B, N, D]`
+/// tokens or cross-attention from `M` queries to `N` context tokens.
+///
+/// `softmax(Q Kᵀ / sqrt(head_dim) + mask) V` per head, then the output projection, as
+/// `CLIPAttention`, DINOv2's attention, timm's `Attention` and `torch.nn.MultiheadAttention`. The
+/// projections are one GEMM over all tokens of the batch; per-head products read the heads in place
+/// from the fused projection buffer (leading dimension `3D`), so nothing is transposed or copied.
+public struct MultiHeadAttention: ParameterContainer, Sendable {
+    /// `[3D, D]`: query rows, then key rows, then value rows.
+    public let inputWeight: Tensor
+    /// `[3D]`, or nil without projection biases.
+    public let inputBias: Tensor?
+    public let output: Linear
+    public let heads: Int
+    public let layout: AttentionKeyLayout
+    public let path: String
+
+    public var width: Int { inputWeight.shape[1] }
+    public var headDimension: Int { width / heads }
+    public var scale: Float { 1 / Float(headDimension).squareRoot() }
+
+    /// Builds the module from `scope` with the names `layout` gives.
+    /// - Throws: ``ConfigurationError`` when `heads` does not divide `width`; ``ParameterError`` for keys.
+    public init(_ scope: ParameterScope, width: Int, heads: Int, layout: AttentionKeyLayout, bias: Bool = true) throws {
+        guard heads > 0, width % heads == 0 else {
+            throw ConfigurationError(field: scope.path("num_attention_heads"),
+                                     reason: "\(heads) heads do not divide the width \(width)")
+        }
+        let d = width
+        switch layout {
+        case .separate(let q, let k, let v, let o):
+            let parts = try [q, k, v].map { try Linear(scope[$0], inFeatures: d, outFeatures: d, bias: bias) }
+            inputWeight = Self.concatenate(parts.map(\.weight), shape: [3 * d, d])
+            inputBias = bias ? Self.concatenate(parts.map { $0.bias! }, shape: [3 * d]) : nil
+            output = try Linear(scope[o], inFeatures: d, outFeatures: d)
+        case .fused(let qkv, let o):
+            let fused = try Linear(scope[qkv], inFeatures: d, outFeatures: 3 * d, bias: bias)
+            inputWeight = fused.weight
+            inputBias = fused.bias
+            output = try Linear(scope[o], inFeatures: d, outFeatures: d)
+        case .packedInProjection:
+            inputWeight = try scope.load("in_proj_weight", shape: [3 * d, d], initializer: .fanIn(d))
+            inputBias = bias ? try scope.load("in_proj_bias", shape: [3 * d], initializer: .zeros) : nil
+            output = try Linear(scope["out_proj"], inFeatures: d, outFeatures: d)
+        }
+        self.heads = heads
+        self.layout = layout
+        self.path = scope.prefix
+    }
+
+    static func concatenate(_ parts: [Tensor], shape: [Int]) -> Tensor {
+        Tensor(shape: shape) { out in
+            var offset = 0
+            for part in parts {
+                part.withUnsafeBufferPointer { (out.baseAddress! + offset).update(from: $0.baseAddress!, count: $0.count) }
+                offset += part.count
+            }
+        }
+    }
+
+    // MARK: Tensor API
+
+    /// Self-attention: `[B, N, D]` → `[B, N, D]`.
+    public func callAsFunction(_ x: Tensor, mask: AttentionMask? = nil) throws -> Tensor {
+        try attend(queries: x, context: x, mask: mask, projectQueriesWithContext: true)
+    }
+
+    /// Cross-attention: `queries [Bq, M, D]` (Bq = B, or 1 to share the queries) attend to
+    /// `context [B, N, D]`; returns `[B, M, D]`.
+    public func callAsFunction(queries: Tensor, context: Tensor, mask: AttentionMask? = nil) throws -> Tensor {
+        try attend(queries: queries, context: context, mask: mask, projectQueriesWithContext: false)
+    }
+
+    private func attend(queries: Tensor, context: Tensor, mask: AttentionMask?, projectQueriesWithContext: Bool) throws -> Tensor {
+        let d = width
+        guard context.rank == 3, context.shape[2] == d, context.shape[0] > 0 else {
+            throw ShapeError(path: path, tensor: "context", expected: "[B, N, \(d)]", actual: context.shape)
+        }
+        let (batch, n) = (context.shape[0], context.shape[1])
+        guard queries.rank == 3, queries.shape[2] == d, queries.shape[0] == batch || queries.shape[0] == 1 else {
+            throw ShapeError(path: path, tensor: "queries", expected: "[\(batch) or 1, M, \(d)]", actual: queries.shape)
+        }
+        let m = queries.shape[1]
+        let additive = try mask.map { try Self.additiveMask($0, batch: batch, queries: m, keys: n, path: path) }
+        var workspace = AttentionWorkspace(rows: batch * max(n, m), width: d, heads: heads, queries: m, keys: n)
+        return Tensor(shape: [batch, m, d]) { out in
+            context.withUnsafeBufferPointer { c in
+                queries.withUnsafeBufferPointer { q in
+                    if projectQueriesWithContext {
+                        selfAttention(c.baseAddress!, batch: batch, tokens: n, mask: additive, workspace: &workspace,
+                                      output: out.baseAddress!, accumulate: false)
+                    } else {
+                        crossAttention(queries: q.baseAddress!, queryBatch: queries.shape[0], queryCount: m,
+                                       context: c.baseAddress!, batch: batch, tokens: n, mask: additive,
+                                       workspace: &workspace, output: out.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Converts a mask to additive form `[B, M, N]`, validating its shape.
+    static func additiveMask(_ mask: AttentionMask, batch: Int, queries m: Int, keys n: Int, path: String) throws(ShapeError) -> Tensor {
+        let tensor: Tensor
+        switch mask {
+        case .additive(let t): tensor = t
+        case .allowed(let t): tensor = t
+        }
+        let valid = (tensor.rank == 2 && tensor.shape == [m, n]) || (tensor.rank == 3 && tensor.shape == [batch, m, n])
+        guard valid else {
+            throw ShapeError(path: path, tensor: "mask", expected: "[\(batch), \(m), \(n)] or [\(m), \(n)]", actual: tensor.shape)
+        }
+        return Tensor(shape: [batch, m, n]) { out in
+            tensor.withUnsafeBufferPointer { source in
+                for b in 0..<batch {
+                    let from = tensor.rank == 2 ? source.baseAddress! : source.baseAddress! + b * m * n
+                    for i in 0..<(m * n) {
+                        switch mask {
+                        case .additive: out[b * m * n + i] = from[i]
+                        case .allowed: out[b * m * n + i] = from[i] != 0 ? 0 : -.infinity
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Pointer API (used by the encoder's fused block)
+
+    /// Self-attention over `input [B * N, D]` into `output [B * N, D]`; with `accumulate`, the result is
+    /// added to `output` (a fused residual connection).
+    public func selfAttention(
+        _ input: UnsafePointer<Float>, batch: Int, tokens n: Int, mask: Tensor? = nil,
+        workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        let d = width
+        workspace.reserve(rows: batch * n, width: d, heads: heads, queries: n, keys: n)
+        let qkv = workspace.projections, context = workspace.context, scores = workspace.scores
+        inputWeight.withUnsafeBufferPointer { w in
+            inputBias.withOptionalPointer { b in
+                GEMM.linear(input: input, rows: batch * n, inFeatures: d, weight: w.baseAddress!, bias: b,
+                            outFeatures: 3 * d, output: qkv)
+            }
+        }
+        mask.withOptionalPointer { maskPointer in
+            for image in 0..<batch {
+                let base = qkv + image * n * 3 * d
+                ScaledDotProductAttention.compute(
+                    queries: base, queryStride: 3 * d, keys: base + d, keyStride: 3 * d, values: base + 2 * d,
+                    valueStride: 3 * d, queryCount: n, keyCount: n, heads: heads, headDimension: headDimension,
+                    scale: scale, mask: maskPointer.map { $0 + image * n * n }, scores: scores,
+                    output: context + image * n * d, outputStride: d)
+            }
+        }
+        self.output.apply(context, rows: batch * n, output: output, accumulate: accumulate)
+    }
+
+    /// Cross-attention from `queries [Bq * M, D]` to `context [B * N, D]` into `output [B * M, D]`.
+    public func crossAttention(
+        queries: UnsafePointer<Float>, queryBatch: Int, queryCount m: Int, context: UnsafePointer<Float>,
+        batch: Int, tokens n: Int, mask: Tensor?, workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>
+    ) {
+        let d = width
+        workspace.reserve(rows: batch * max(n, m), width: d, heads: heads, queries: m, keys: n)
+        let keyValues = workspace.projections  // [B * N, 2D]
+        let projectedQueries = workspace.queries  // [Bq * M, D]
+        let attended = workspace.context  // [B * M, D]
+        inputWeight.withUnsafeBufferPointer { w in
+            inputBias.withOptionalPointer { b in
+                GEMM.linear(input: queries, rows: queryBatch * m, inFeatures: d, weight: w.baseAddress!, bias: b,
+                            outFeatures: d, output: projectedQueries)
+                GEMM.linear(input: context, rows: batch * n, inFeatures: d, weight: w.baseAddress! + d * d,
+                            bias: b.map { $0 + d }, outFeatures: 2 * d, output: keyValues)
+            }
+        }
+        mask.withOptionalPointer { maskPointer in
+            for image in 0..<batch {
+                let kv = keyValues + image * n * 2 * d
+                ScaledDotProductAttention.compute(
+                    queries: projectedQueries + (queryBatch == 1 ? 0 : image * m * d), queryStride: d,
+                    keys: kv, keyStride: 2 * d, values: kv + d, valueStride: 2 * d, queryCount: m, keyCount: n,
+                    heads: heads, headDimension: headDimension, scale: scale,
+                    mask: maskPointer.map { $0 + image * m * n }, scores: workspace.scores,
+                    output: attended + image * m * d, outputStride: d)
+            }
+        }
+        self.output.apply(attended, rows: batch * m, output: output)
+    }
+
+    // MARK: Parameters
+
+    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
+        let d = width
+        func rows(_ t: Tensor, _ part: Int) -> Tensor {
+            let length = t.count / 3
+            let shape = t.rank == 2 ? [d, d] : [d]
+            return Tensor(shape: shape) { out in
+                t.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress! + part * length, count: length) }
+            }
+        }
+        switch layout {
+        case .separate(let q, let k, let v, let o):
+            for (i, name) in [q, k, v].enumerated() {
+                try visit(name + ".weight", rows(inputWeight, i))
+                if let inputBias { try visit(name + ".bias", rows(inputBias, i)) }
+            }
+            try output.visitParameters(prefix: o, visit)
+        case .fused(let qkv, let o):
+            try visit(qkv + ".weight", inputWeight)
+            if let inputBias { try visit(qkv + ".bias", inputBias) }
+            try output.visitParameters(prefix: o, visit)
+        case .packedInProjection:
+            try visit("in_proj_weight", inputWeight)
+            if let inputBias { try visit("in_proj_bias", inputBias) }
+            try output.visitParameters(prefix: "out_proj", visit)
+        }
+    }
+
+    /// FLOPs of self-attention over `batch x tokens` (projections, scores, weighted values).
+    public func flops(batch: Int, queries m: Int, keys n: Int, sharedQueries: Bool = false) -> Int {
+        let d = width
+        let queryProjection = 2 * (sharedQueries ? 1 : batch) * m * d * d
+        let keyValueProjection = 2 * batch * n * d * 2 * d
+        let products = 2 * 2 * batch * m * n * d
+        return queryProjection + keyValueProjection + products + 2 * batch * m * d * d
+    }
+}

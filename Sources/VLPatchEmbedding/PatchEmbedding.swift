@@ -1,0 +1,95 @@
+public import VLCore
+
+/// Patchify convolution with stride = kernel = patch size, as im2col + one GEMM over every patch of
+/// the batch: `pixels [B, C, H, W]` → `tokens [B, (H/p)(W/p), D]` in row-major patch order.
+///
+/// Mirrors `nn.Conv2d(C, D, kernel_size=p, stride=p)` followed by `flatten(2).transpose(1, 2)`, the
+/// patch embedding of CLIP (no bias), SigLIP and DINOv2 (with bias) and timm's `PatchEmbed`.
+/// Checkpoint keys: `weight` `[D, C, p, p]`, `bias` `[D]`.
+public struct PatchEmbedding: ParameterContainer, Sendable {
+    public let weight: Tensor
+    public let bias: Tensor?
+    public let patchSize: Int
+    public let path: String
+
+    public var channels: Int { weight.shape[1] }
+    public var width: Int { weight.shape[0] }
+
+    public init(_ scope: ParameterScope, channels: Int, width: Int, patchSize: Int, bias: Bool) throws {
+        let fanIn = channels * patchSize * patchSize
+        self.weight = try scope.load("weight", shape: [width, channels, patchSize, patchSize], initializer: .fanIn(fanIn))
+        self.bias = bias ? try scope.load("bias", shape: [width], initializer: .fanIn(fanIn)) : nil
+        self.patchSize = patchSize
+        self.path = scope.prefix
+    }
+
+    /// The patch grid of an `height x width` image.
+    /// - Throws: ``ShapeError`` when `pixels` is not `[B, C, H, W]` with H and W positive multiples of the patch size.
+    public func grid(for pixels: Tensor) throws(ShapeError) -> (height: Int, width: Int) {
+        let expected = "[B, \(channels), H, W] with H and W positive multiples of \(patchSize)"
+        guard pixels.rank == 4, pixels.shape[0] > 0, pixels.shape[1] == channels,
+              pixels.shape[2] > 0, pixels.shape[3] > 0,
+              pixels.shape[2] % patchSize == 0, pixels.shape[3] % patchSize == 0
+        else {
+            throw ShapeError(path: path, tensor: "pixel_values", expected: expected, actual: pixels.shape)
+        }
+        return (pixels.shape[2] / patchSize, pixels.shape[3] / patchSize)
+    }
+
+    /// `[B, C, H, W]` → `[B, (H/p)(W/p), D]`.
+    public func callAsFunction(_ pixels: Tensor) throws(ShapeError) -> Tensor {
+        let (gh, gw) = try grid(for: pixels)
+        let batch = pixels.shape[0]
+        return Tensor(shape: [batch, gh * gw, width]) { out in
+            apply(pixels, output: out.baseAddress!)
+        }
+    }
+
+    /// Writes `[B * patches, D]` to `output`; `pixels` must have passed ``grid(for:)``.
+    public func apply(_ pixels: Tensor, output: UnsafeMutablePointer<Float>) {
+        let (batch, h, w) = (pixels.shape[0], pixels.shape[2], pixels.shape[3])
+        let p = patchSize
+        let (gh, gw) = (h / p, w / p)
+        let rows = batch * gh * gw
+        let patchLength = channels * p * p
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: rows * patchLength)
+        defer { columns.deallocate() }
+        pixels.withUnsafeBufferPointer { source in
+            let x = source.baseAddress!
+            parallelChunks(count: batch * gh, minimumChunk: 4) { range in
+                for item in range {
+                    let b = item / gh, gy = item % gh
+                    for gx in 0..<gw {
+                        var destination = columns + ((b * gh + gy) * gw + gx) * patchLength
+                        for c in 0..<channels {
+                            for ky in 0..<p {
+                                let row = x + ((b * channels + c) * h + gy * p + ky) * w + gx * p
+                                destination.update(from: row, count: p)
+                                destination += p
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        weight.withUnsafeBufferPointer { wp in
+            if let bias {
+                bias.withUnsafeBufferPointer { bp in
+                    GEMM.linear(input: columns, rows: rows, inFeatures: patchLength, weight: wp.baseAddress!,
+                                bias: bp.baseAddress!, outFeatures: width, output: output)
+                }
+            } else {
+                GEMM.linear(input: columns, rows: rows, inFeatures: patchLength, weight: wp.baseAddress!,
+                            bias: nil, outFeatures: width, output: output)
+            }
+        }
+    }
+
+    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
+        try visit("weight", weight)
+        if let bias { try visit("bias", bias) }
+    }
+
+    /// FLOPs of one call on `patches` patches.
+    public func flops(patches: Int) -> Int { 2 * patches * width * channels * patchSize * patchSize }
+}

@@ -1,0 +1,66 @@
+public import VLAttention
+public import VLCore
+
+/// Attention pooling with `T` learned probes, SigLIP's `SiglipMultiheadAttentionPoolingHead`
+/// generalised from one probe to many: `h = MHA(probe, x, x)`, then `h + mlp(layernorm(h))`.
+///
+/// `[B, N, D]` → `[B, T, D]`. With `T = 1` it is exactly SigLIP's head (whose pooler output is row 0).
+/// Checkpoint keys: `probe [1, T, D]`, `attention.in_proj_weight [3D, D]`, `attention.in_proj_bias`,
+/// `attention.out_proj.{weight,bias}`, `layernorm.*`, `mlp.fc1.*`, `mlp.fc2.*`.
+public struct AttentionPoolingHead: ParameterContainer, Sendable {
+    public let probe: Tensor
+    public let attention: MultiHeadAttention
+    public let layerNorm: LayerNorm
+    public let mlp: MLP
+    public let path: String
+
+    public var width: Int { attention.width }
+    public var probes: Int { probe.shape[1] }
+
+    public init(
+        _ scope: ParameterScope, width: Int, heads: Int, intermediateSize: Int, probes: Int = 1, epsilon: Float,
+        activation: Activation = .geluTanh
+    ) throws {
+        guard probes > 0 else { throw ConfigurationError(field: scope.path("probe"), reason: "needs at least one probe") }
+        probe = try scope.load("probe", shape: [1, probes, width], initializer: .random(std: 1))
+        attention = try MultiHeadAttention(scope["attention"], width: width, heads: heads, layout: .packedInProjection)
+        layerNorm = try LayerNorm(scope["layernorm"], width: width, epsilon: epsilon)
+        mlp = try MLP(scope["mlp"], inFeatures: width, hiddenFeatures: intermediateSize, kind: .standard(activation))
+        path = scope.prefix
+    }
+
+    /// `[B, N, D]` → `[B, T, D]`.
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 3, x.shape[2] == width, x.shape[0] > 0, x.shape[1] > 0 else {
+            throw ShapeError(path: path, tensor: "hidden_states", expected: "[B, N, \(width)]", actual: x.shape)
+        }
+        let (batch, n, t, d) = (x.shape[0], x.shape[1], probes, width)
+        var workspace = AttentionWorkspace(rows: batch * max(n, t), width: d, heads: attention.heads, queries: t, keys: n)
+        let hidden = UnsafeMutablePointer<Float>.allocate(capacity: batch * t * mlp.scratchWidth)
+        let normed = UnsafeMutablePointer<Float>.allocate(capacity: batch * t * d)
+        defer { hidden.deallocate(); normed.deallocate() }
+        return Tensor(shape: [batch, t, d]) { out in
+            x.withUnsafeBufferPointer { context in
+                probe.withUnsafeBufferPointer { queries in
+                    attention.crossAttention(queries: queries.baseAddress!, queryBatch: 1, queryCount: t,
+                                             context: context.baseAddress!, batch: batch, tokens: n, mask: nil,
+                                             workspace: &workspace, output: out.baseAddress!)
+                }
+            }
+            layerNorm.apply(out.baseAddress!, rows: batch * t, output: normed)
+            mlp.apply(normed, rows: batch * t, hidden: hidden, output: out.baseAddress!, accumulate: true)
+        }
+    }
+
+    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
+        try visit("probe", probe)
+        try attention.visitParameters(prefix: "attention", visit)
+        try layerNorm.visitParameters(prefix: "layernorm", visit)
+        try mlp.visitParameters(prefix: "mlp", visit)
+    }
+
+    /// FLOPs for `batch` inputs of `tokens` tokens.
+    public func flops(batch: Int, tokens: Int) -> Int {
+        attention.flops(batch: batch, queries: probes, keys: tokens, sharedQueries: true) + mlp.flops(rows: batch * probes)
+    }
+}

@@ -1,0 +1,160 @@
+public import VLAttention
+public import VLCore
+public import VLPatchEmbedding
+
+/// What a vision encoder returns, named as transformers names it.
+public struct VisionEncoderOutput: Sendable {
+    /// `[B, N, D]`: after the final norm for SigLIP and DINOv2; CLIP's is not post-normed.
+    public var lastHiddenState: Tensor
+    /// `[B, D]`: CLIP's post-LN class token, SigLIP's attention-pooling head, DINOv2's normed class token.
+    public var poolerOutput: Tensor?
+    /// `L + 1` tensors `[B, N, D]` when requested: the encoder input, then every layer's output.
+    public var hiddenStates: [Tensor]?
+    /// The patch grid of the input.
+    public var grid: (height: Int, width: Int)
+    /// Tokens before the patches (class token, registers).
+    public var prefixTokens: Int
+}
+
+/// A ViT encoder: embeddings, optional pre-norm, pre-LN blocks, final norm and pooler, for CLIP, SigLIP
+/// and DINOv2 (with or without registers) towers at any resolution whose sides are multiples of the patch.
+///
+/// Mirrors `CLIPVisionTransformer`, `SiglipVisionTransformer`, `Dinov2Model` and
+/// `Dinov2WithRegistersModel` of transformers 5.23. Input `pixel_values [B, C, H, W]` (normalised).
+public struct VisionTransformer: Layer, ParameterContainer {
+    /// Where a tower's parameters live in a checkpoint.
+    public struct KeyLayout: Sendable, Equatable {
+        public var embeddings: VisionEmbeddings.EmbeddingKeys
+        public var preNorm: String?
+        public var blocks: String
+        public var block: TransformerBlock.KeyLayout
+        public var attention: AttentionKeyLayout
+        public var mlp: MLP.KeyLayout
+        public var finalNorm: String
+        public var head: String?
+
+        /// The transformers 5.x names of `family` (no `vision_model.` prefix).
+        public static func standard(for configuration: VisionTransformerConfiguration) -> KeyLayout {
+            switch configuration.family {
+            case .clip:
+                KeyLayout(embeddings: .clip, preNorm: "pre_layrnorm", blocks: "encoder.layers", block: .clip,
+                          attention: .clip, mlp: .fc, finalNorm: "post_layernorm", head: nil)
+            case .siglip:
+                KeyLayout(embeddings: .siglip, preNorm: nil, blocks: "encoder.layers", block: .clip, attention: .clip,
+                          mlp: .fc, finalNorm: "post_layernorm", head: configuration.usePoolingHead ? "head" : nil)
+            case .dinov2, .dinov2WithRegisters:
+                KeyLayout(embeddings: .dinov2(registers: configuration.registerTokens > 0, maskToken: configuration.useMaskToken),
+                          preNorm: nil, blocks: "encoder.layer", block: .dinov2, attention: .dinov2,
+                          mlp: configuration.useSwiGLU ? .gateUpDown : .fc, finalNorm: "layernorm", head: nil)
+            }
+        }
+    }
+
+    public let configuration: VisionTransformerConfiguration
+    public let keys: KeyLayout
+    public let embeddings: VisionEmbeddings
+    /// CLIP's `pre_layrnorm`.
+    public let preNorm: LayerNorm?
+    public let blocks: [TransformerBlock]
+    /// CLIP/SigLIP `post_layernorm`, DINOv2 `layernorm`.
+    public let finalNorm: LayerNorm
+    /// SigLIP's pooling head.
+    public let head: AttentionPoolingHead?
+
+    /// Builds the tower from `scope` (use `ParameterLoader(randomSeed:)` for random weights).
+    public init(_ scope: ParameterScope, configuration c: VisionTransformerConfiguration, keys: KeyLayout? = nil) throws {
+        try c.validate()
+        let keys = keys ?? .standard(for: c)
+        self.configuration = c
+        self.keys = keys
+        let interpolation: PositionInterpolation = c.family == .dinov2WithRegisters ? .bicubicAntialiased : .bicubic
+        embeddings = try VisionEmbeddings(
+            scope["embeddings"], keys: keys.embeddings, channels: c.channels, width: c.hiddenSize, patchSize: c.patchSize,
+            nativeGrid: c.nativeGrid, registerCount: c.registerTokens, interpolation: interpolation)
+        preNorm = try keys.preNorm.map { try LayerNorm(scope[$0], width: c.hiddenSize, epsilon: c.layerNormEpsilon) }
+        blocks = try (0..<c.layers).map { i in
+            try TransformerBlock(
+                scope[keys.blocks, i], keys: keys.block, width: c.hiddenSize, heads: c.heads, attentionLayout: keys.attention,
+                qkvBias: c.qkvBias, mlpHidden: c.intermediateSize, mlpKind: c.useSwiGLU ? .swiGLU : .standard(c.activation),
+                mlpLayout: keys.mlp, epsilon: c.layerNormEpsilon)
+        }
+        finalNorm = try LayerNorm(scope[keys.finalNorm], width: c.hiddenSize, epsilon: c.layerNormEpsilon)
+        head = try keys.head.map {
+            try AttentionPoolingHead(scope[$0], width: c.hiddenSize, heads: c.heads, intermediateSize: c.intermediateSize,
+                                     epsilon: c.layerNormEpsilon, activation: c.activation)
+        }
+    }
+
+    /// Encodes `pixel_values [B, C, H, W]`.
+    public func callAsFunction(_ pixels: Tensor) throws -> VisionEncoderOutput {
+        try encode(pixels)
+    }
+
+    /// Encodes `pixel_values [B, C, H, W]`; with `hiddenStates`, also returns every layer's output.
+    /// - Throws: ``ShapeError`` naming `pixel_values` for a wrong rank, channel count, or a side that is
+    ///   not a positive multiple of the patch size.
+    public func encode(_ pixels: Tensor, hiddenStates: Bool = false) throws -> VisionEncoderOutput {
+        let (gh, gw) = try embeddings.patchEmbedding.grid(for: pixels)
+        let batch = pixels.shape[0], d = configuration.hiddenSize
+        let n = embeddings.tokenCount(gridHeight: gh, gridWidth: gw)
+        var states: [Tensor] = []
+        var x = Tensor(shape: [batch, n, d]) { out in
+            embeddings.apply(pixels, gridHeight: gh, gridWidth: gw, output: out.baseAddress!)
+            preNorm?.apply(out.baseAddress!, rows: batch * n, output: out.baseAddress!)
+        }
+        if hiddenStates { states.append(x) }
+        var workspace = BlockWorkspace(rows: batch * n, width: d, heads: configuration.heads, tokens: n,
+                                       mlpScratch: blocks.first?.mlp.scratchWidth ?? 1)
+        for block in blocks {
+            x.withUnsafeMutableBufferPointer { buffer in
+                block.apply(buffer.baseAddress!, batch: batch, tokens: n, workspace: &workspace)
+            }
+            if hiddenStates { states.append(x) }
+        }
+        let output: Tensor
+        let pooled: Tensor?
+        switch configuration.family {
+        case .clip:
+            output = x
+            pooled = try finalNorm(Self.classTokens(of: x))
+        case .siglip:
+            output = try finalNorm(x)
+            pooled = try head.map { try Self.classTokens(of: $0(output)) }
+        case .dinov2, .dinov2WithRegisters:
+            output = try finalNorm(x)
+            pooled = Self.classTokens(of: output)
+        }
+        return VisionEncoderOutput(lastHiddenState: output, poolerOutput: pooled, hiddenStates: hiddenStates ? states : nil,
+                                   grid: (gh, gw), prefixTokens: embeddings.prefixTokens)
+    }
+
+    /// Row 0 of every batch element: `[B, N, D]` → `[B, D]`.
+    static func classTokens(of x: Tensor) -> Tensor {
+        let (batch, n, d) = (x.shape[0], x.shape[1], x.shape[2])
+        return Tensor(shape: [batch, d]) { out in
+            x.withUnsafeBufferPointer { source in
+                for b in 0..<batch { (out.baseAddress! + b * d).update(from: source.baseAddress! + b * n * d, count: d) }
+            }
+        }
+    }
+
+    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
+        try embeddings.visitParameters(prefix: "embeddings", visit)
+        if let preNorm, let name = keys.preNorm { try preNorm.visitParameters(prefix: name, visit) }
+        for (i, block) in blocks.enumerated() { try block.visitParameters(prefix: "\(keys.blocks).\(i)", visit) }
+        try finalNorm.visitParameters(prefix: keys.finalNorm, visit)
+        if let head, let name = keys.head { try head.visitParameters(prefix: name, visit) }
+    }
+
+    /// FLOPs of one forward pass on `batch` images of `height x width` pixels (GEMMs and attention
+    /// products; norms and activations are not counted).
+    public func flops(batch: Int, height: Int, width: Int) -> Int {
+        let p = configuration.patchSize
+        let patches = (height / p) * (width / p)
+        let n = embeddings.prefixTokens + patches
+        var total = embeddings.patchEmbedding.flops(patches: batch * patches)
+        for block in blocks { total += block.flops(batch: batch, tokens: n) }
+        if let head { total += head.flops(batch: batch, tokens: n) }
+        return total
+    }
+}

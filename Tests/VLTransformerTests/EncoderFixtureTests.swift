@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import VLCore
+import VLTestSupport
+import VLTransformer
+
+/// Whole towers loaded from checkpoint folders against transformers 5.23 at several resolutions.
+///
+/// Tolerance: max |a - b| <= 1e-5 x max |b| for the embeddings and every layer output, and <= 1e-4 x max |b|
+/// for the final outputs (fp32; the fp16/bf16 fixtures compare against PyTorch run on the same rounded weights).
+@Suite struct EncoderFixtureTests {
+    static let towers = ["clip_vision", "clip_full_fp16", "siglip_vision_bf16", "siglip_full", "dinov2_v4_layout",
+                         "dinov2_swiglu", "dinov2_registers_sharded"]
+
+    static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
+        guard a.shape == b.shape else { return .infinity }
+        return difference(a, b).maxAbsolute / max(b.scalars.map(abs).max() ?? 1, 1e-12)
+    }
+
+    @Test("Outputs match transformers at native and other resolutions", arguments: towers)
+    func tower(name: String) throws {
+        let model = try VisionTower.load(directory: Fixtures.path("encoders/\(name)"))
+        let io = try Fixtures.open("encoders/\(name)/io")
+        for resolution in io.metadata["resolutions"]!.split(separator: ",") {
+            let tag = String(resolution)
+            let output = try model.encode(try io["pixel_values_\(tag)"], hiddenStates: true)
+            let states = output.hiddenStates!
+            #expect(states.count == model.configuration.layers + 1)
+            for (i, state) in states.enumerated() {
+                let error = Self.relativeError(state, try io["hidden_states.\(i)_\(tag)"])
+                #expect(error <= 1e-5, "\(name) \(tag) hidden_states.\(i): relative error \(error)")
+            }
+            let last = Self.relativeError(output.lastHiddenState, try io["last_hidden_state_\(tag)"])
+            #expect(last <= 1e-4, "\(name) \(tag) last_hidden_state: relative error \(last)")
+            if io.shape(of: "pooler_output_\(tag)") != nil {
+                let pooled = try #require(output.poolerOutput)
+                let error = Self.relativeError(pooled, try io["pooler_output_\(tag)"])
+                #expect(error <= 1e-4, "\(name) \(tag) pooler_output: relative error \(error)")
+            }
+        }
+    }
+
+    @Test("Visiting parameters gives back the checkpoint's tensors under transformers 5.x names", arguments: ["clip_vision", "dinov2_registers_sharded"])
+    func roundTrip(name: String) throws {
+        let model = try VisionTower.load(directory: Fixtures.path("encoders/\(name)"))
+        let exported = TensorDictionary(model.namedParameters)
+        let reloaded = try VisionTower.load(configuration: model.configuration, weights: exported)
+        #expect(reloaded.parameterCount == model.parameterCount)
+        let weights = try CheckpointWeights.open(directory: Fixtures.path("encoders/\(name)"))
+        #expect(model.parameterCount == weights.tensorNames.reduce(0) { $0 + (weights.shape(of: $1)!.reduce(1, *)) })
+        let pixels = try Fixtures.open("encoders/\(name)/io")["pixel_values_48x48"]
+        #expect(try reloaded(pixels).lastHiddenState.scalars == model(pixels).lastHiddenState.scalars)
+    }
+}
