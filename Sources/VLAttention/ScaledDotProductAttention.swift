@@ -9,29 +9,28 @@ public enum ScaledDotProductAttention {
     ///   - mask: optional additive `[queryCount, keyCount]` mask shared by the heads.
     ///   - scores: scratch of `heads * queryCount * keyCount` scalars.
     ///   - output: `[queryCount, outputStride]`, head `h` written to its column block.
+    ///
+    /// Heads run side by side on ``ComputeThreads/count`` threads, each with single-threaded GEMMs.
     public static func compute(
         queries: UnsafePointer<Float>, queryStride: Int, keys: UnsafePointer<Float>, keyStride: Int,
         values: UnsafePointer<Float>, valueStride: Int, queryCount m: Int, keyCount n: Int, heads: Int,
         headDimension hd: Int, scale: Float, mask: UnsafePointer<Float>?, scores: UnsafeMutablePointer<Float>,
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
-        for h in 0..<heads {
-            GEMM.multiply(
-                transposeB: true, m: m, n: n, k: hd, alpha: scale, a: queries + h * hd, lda: queryStride,
-                b: keys + h * hd, ldb: keyStride, c: scores + h * m * n, ldc: n)
-        }
-        if let mask {
-            parallelChunks(count: heads * m, minimumChunk: 64) { range in
-                for row in range {
-                    GEMM.addRowVector(scores + row * n, rows: 1, columns: n, vector: mask + (row % m) * n)
+        parallelChunks(count: heads, minimumChunk: 1) { range in
+            for h in range {
+                let s = scores + h * m * n
+                GEMM.multiplySerially(
+                    transposeB: true, m: m, n: n, k: hd, alpha: scale, a: queries + h * hd, lda: queryStride,
+                    b: keys + h * hd, ldb: keyStride, c: s, ldc: n)
+                for row in 0..<m {
+                    if let mask { GEMM.addRowVector(s + row * n, rows: 1, columns: n, vector: mask + row * n) }
+                    Softmax.softmaxRow(s + row * n, width: n)
                 }
+                GEMM.multiplySerially(
+                    m: m, n: hd, k: n, a: s, lda: n, b: values + h * hd, ldb: valueStride,
+                    c: output + h * hd, ldc: outputStride)
             }
-        }
-        Softmax.inPlace(scores, rows: heads * m, width: n)
-        for h in 0..<heads {
-            GEMM.multiply(
-                m: m, n: hd, k: n, a: scores + h * m * n, lda: n, b: values + h * hd, ldb: valueStride,
-                c: output + h * hd, ldc: outputStride)
         }
     }
 }

@@ -3,11 +3,16 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The number of threads VLBlocks computes with: OpenBLAS' thread pool and VLBlocks' own kernels
-/// (norms, softmax, activations, convolutions) both follow it.
+/// The number of threads VLBlocks computes with.
 ///
-/// The default is every core the process may use. Set it once at start-up, e.g. for a server
-/// that runs several models side by side:
+/// VLBlocks parallelises itself: GEMMs are split into column (or row) blocks, attention runs its heads
+/// side by side, and norms, softmax and activations split their rows, all on this many threads. Each
+/// block is one single-threaded OpenBLAS call: VLBlocks sets OpenBLAS' own pool to one thread on first
+/// use, so no BLAS worker spins between calls and competes for the cores (which costs ~10% on a
+/// 2-core machine), and concurrent calls from many tasks do not oversubscribe the machine.
+///
+/// The default is every core the process may use. Set it once at start-up, e.g. for a server that
+/// runs several models side by side:
 /// ```swift
 /// ComputeThreads.set(2)
 /// ```
@@ -17,12 +22,17 @@ public enum ComputeThreads {
     /// The thread count in effect.
     public static var count: Int { current.load(ordering: .relaxed) }
 
-    /// Sets the thread count for BLAS and for VLBlocks' kernels (values below 1 count as 1).
+    /// Sets the thread count for VLBlocks' kernels (values below 1 count as 1).
     public static func set(_ threads: Int) {
-        let value = Swift.max(1, threads)
-        current.store(value, ordering: .relaxed)
-        openblas_set_num_threads(Int32(value))
+        _ = blasConfigured
+        current.store(Swift.max(1, threads), ordering: .relaxed)
     }
+
+    /// Puts OpenBLAS in single-threaded mode, once, before the first BLAS call.
+    static let blasConfigured: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
 
     /// The OpenBLAS build in use, as it describes itself (e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen`).
     public static var blasDescription: String {

@@ -10,8 +10,59 @@ public enum GEMM {
     ///     linear weight `[out, in]` is.
     ///   - lda, ldb, ldc: row strides in elements; they may exceed the row length to address one head
     ///     of a fused `[tokens, 3 * D]` buffer without copying.
-    @inlinable
+    ///
+    /// Large products are split into blocks of columns of `C` (or rows, when `C` is narrow), one
+    /// single-threaded `cblas_sgemm` per block on ``ComputeThreads/count`` threads. Each element of `C`
+    /// is computed by exactly one call, so the result does not depend on the thread count.
     public static func multiply(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
+            return
+        }
+        let threads = ComputeThreads.count
+        let work = Double(m) * Double(n) * Double(k)
+        guard threads > 1, work >= 4_000_000 else {
+            sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        if n >= 64 * threads {
+            // One column block per thread, a multiple of 16 wide (the kernel's register tile): narrower
+            // blocks lower OpenBLAS' efficiency more than they gain in balance (measured).
+            let blocks = threads
+            parallelChunks(count: blocks, minimumChunk: 1) { range in
+                for block in range {
+                    let start = (n * block / blocks) & ~15
+                    let end = block == blocks - 1 ? n : (n * (block + 1) / blocks) & ~15
+                    if end <= start { continue }
+                    let bBlock = transposeB ? b + start * ldb : b + start
+                    sgemm(transposeA, transposeB, m, end - start, k, alpha, a, lda, bBlock, ldb, beta, c + start, ldc)
+                }
+            }
+        } else {
+            let blocks = Swift.min(threads, Swift.max(1, m / 8))
+            parallelChunks(count: blocks, minimumChunk: 1) { range in
+                for block in range {
+                    let start = m * block / blocks, end = m * (block + 1) / blocks
+                    if end <= start { continue }
+                    let aBlock = transposeA ? a + start : a + start * lda
+                    sgemm(transposeA, transposeB, end - start, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc)
+                }
+            }
+        }
+    }
+
+    /// The same product as ``multiply(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` on the
+    /// calling thread only, for callers that already run one task per thread (attention heads).
+    public static func multiplySerially(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -28,19 +79,18 @@ public enum GEMM {
         sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 
-    @usableFromInline
     static func sgemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
         precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max), "GEMM size exceeds BLAS int")
+        _ = ComputeThreads.blasConfigured
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
-    @usableFromInline
     static func scaleRows(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
         for row in 0..<m {
             let r = c + row * ldc
@@ -48,9 +98,8 @@ public enum GEMM {
         }
     }
 
-    /// Batched form for attention heads: for each `i` in `0..<batch`,
-    /// `C_i = alpha * op(A_i) op(B_i) + beta * C_i` with `X_i = X + i * strideX`.
-    @inlinable
+    /// Strided batched form: for each `i` in `0..<batch`, `C_i = alpha * op(A_i) op(B_i) + beta * C_i` with
+    /// `X_i = X + i * strideX`; the problems run side by side on ``ComputeThreads/count`` threads.
     public static func multiplyBatched(
         batch: Int,
         transposeA: Bool = false, transposeB: Bool = false,
@@ -61,11 +110,13 @@ public enum GEMM {
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
     ) {
-        for i in 0..<batch {
-            multiply(
-                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
-                c: c + i * strideC, ldc: ldc)
+        parallelChunks(count: batch, minimumChunk: 1) { range in
+            for i in range {
+                multiplySerially(
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                    a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb, beta: beta,
+                    c: c + i * strideC, ldc: ldc)
+            }
         }
     }
 
@@ -75,7 +126,6 @@ public enum GEMM {
     /// The bias is written into `output` first and the product accumulated onto it (`beta = 1`).
     /// With `accumulate: true` the existing contents of `output` are kept and the result added to
     /// them, which fuses a residual connection into the same GEMM.
-    @inlinable
     public static func linear(
         input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures: Int,
@@ -95,7 +145,6 @@ public enum GEMM {
     }
 
     /// `matrix[r, :] += vector` for every row.
-    @inlinable
     public static func addRowVector(
         _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, vector: UnsafePointer<Float>
     ) {

@@ -16,7 +16,11 @@ public enum Softmax {
         let vectorEnd = width & ~7
         var max8 = Float8(repeating: -.infinity)
         var i = 0
-        while i < vectorEnd { max8 = pointwiseMax(max8, Float8.load(x + i)); i += 8 }
+        while i < vectorEnd {
+            let v = Float8.load(x + i)
+            max8.replace(with: v, where: v .> max8)
+            i += 8
+        }
         var maximum = max8.max()
         while i < width { maximum = Swift.max(maximum, x[i]); i += 1 }
 

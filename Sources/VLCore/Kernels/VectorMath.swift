@@ -12,7 +12,9 @@ public enum VectorMath {
     public static func exp(_ input: Float8) -> Float8 {
         // Range reduction x = n ln2 + r with |r| <= ln2 / 2, then exp(r) by a degree-6 polynomial
         // (Cephes' expf coefficients) and 2^n assembled in the exponent bits.
-        let x = input.clamped(lowerBound: Float8(repeating: -87.33654), upperBound: Float8(repeating: 88.37626))
+        var x = input
+        x.replace(with: -87.33654, where: x .< -87.33654)
+        x.replace(with: 88.37626, where: x .> 88.37626)
         let magic = Float8(repeating: 12_582_912)  // 1.5 * 2^23: adding it rounds to an integer
         let shifted = x * Float8(repeating: 1.442_695_04) + magic
         let n = shifted - magic
@@ -39,8 +41,8 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func erf(_ input: Float8) -> Float8 {
         let signBits = unsafeBitCast(input, to: SIMD8<UInt32>.self) & 0x8000_0000
-        let a = pointwiseMin(unsafeBitCast(unsafeBitCast(input, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Float8.self),
-                             Float8(repeating: 4))
+        var a = unsafeBitCast(unsafeBitCast(input, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Float8.self)
+        a.replace(with: 4, where: a .> 4)
         let u = a * a
         var p = Float8(repeating: 7.847_259_257_687_256e-05)
         p = p * u + -8.008_189_033_716_917e-4
@@ -80,7 +82,9 @@ public enum VectorMath {
         p = p * z + 1.333_144_220_36e-1
         p = p * z + -3.333_328_194_22e-1
         let small = p * z * x + x
-        let e = exp(pointwiseMin(magnitude, Float8(repeating: 10)) * 2)
+        var limited = magnitude
+        limited.replace(with: 10, where: limited .> 10)
+        let e = exp(limited * 2)
         var large = 1 - 2 / (e + 1)
         large.replace(with: -large, where: x .< 0)
         var result = small.replacing(with: large, where: magnitude .>= 0.625)

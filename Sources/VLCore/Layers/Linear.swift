@@ -48,7 +48,6 @@ public struct Linear: Layer, ParameterContainer {
 
     /// Pointer form for fused pipelines: `output[rows, out] (+)= input[rows, in] · Wᵀ + b`.
     /// With `accumulate`, `output` keeps its contents and the result is added (a fused residual).
-    @inlinable
     public func apply(
         _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {

@@ -1,0 +1,82 @@
+import ArgumentParser
+import VLBlocks
+
+/// `vlblocks bench`: timings of encoders and connectors.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time encoders and connectors (release builds; random weights of the real sizes).",
+        subcommands: [BenchEncoderCommand.self]
+    )
+}
+
+/// `vlblocks bench encoder --preset P --resolution R --batch B --threads T --runs N [--json]`.
+struct BenchEncoderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder",
+        abstract: "Time a vision tower's forward pass: min and median ms, GFLOP and GFLOP/s."
+    )
+
+    @Option(help: "A preset: \(VisionPreset.all.map(\.name).joined(separator: ", ")).")
+    var preset = "clip-vit-b16"
+
+    @Option(help: "Input side in pixels (a multiple of the patch size; default: the preset's native size).")
+    var resolution: Int?
+
+    @Option(help: "Images per forward pass.")
+    var batch = 1
+
+    @Option(help: "Threads for BLAS and VLBlocks' kernels.")
+    var threads = ComputeThreads.count
+
+    @Option(help: "Timed runs after one warm-up run.")
+    var runs = 5
+
+    @Flag(help: "Print one JSON line instead of a sentence.")
+    var json = false
+
+    func validate() throws {
+        guard batch > 0, runs > 0, threads > 0 else { throw ValidationError("--batch, --runs and --threads must be positive") }
+    }
+
+    func run() throws {
+        ComputeThreads.set(threads)
+        let preset = try VisionPreset.named(self.preset)
+        let tower = try VisionTower.random(preset)
+        let side = resolution ?? preset.configuration.imageSize
+        var rng = SplitMix(seed: 7)
+        let pixels = Tensor(shape: [batch, preset.configuration.channels, side, side]) { buffer in
+            for i in buffer.indices { buffer[i] = rng.nextSigned() }
+        }
+        _ = try tower.embeddings.patchEmbedding.grid(for: pixels)
+        let timing = try Timing.measure(runs: runs) { _ = try tower(pixels) }
+        let gflop = Double(tower.flops(batch: batch, height: side, width: side)) / 1e9
+        if json {
+            print(Format.jsonLine([
+                ("preset", Format.jsonString(preset.name)), ("resolution", String(side)), ("batch", String(batch)),
+                ("threads", String(threads)), ("runs", String(runs)), ("min_ms", Format.fixed(timing.minimum)),
+                ("median_ms", Format.fixed(timing.median)), ("gflops", Format.fixed(gflop, 3)),
+                ("gflop_per_s", Format.fixed(gflop / timing.minimum * 1000, 1)), ("params", String(tower.parameterCount)),
+            ]))
+        } else {
+            print("\(preset.name) @ \(side) px, batch \(batch), \(threads) threads: min \(Format.fixed(timing.minimum)) ms, "
+                  + "median \(Format.fixed(timing.median)) ms, \(Format.fixed(gflop, 2)) GFLOP, "
+                  + "\(Format.fixed(gflop / timing.minimum * 1000, 1)) GFLOP/s")
+        }
+    }
+}
+
+/// A small deterministic generator for benchmark inputs.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [-1, 1).
+    mutating func nextSigned() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
+}

@@ -1,0 +1,56 @@
+import Dispatch
+
+/// Wall-clock timings of repeated runs, after warm-up.
+struct Timing {
+    var samples: [Double]  // milliseconds
+
+    var minimum: Double { samples.min() ?? .nan }
+    var median: Double {
+        let sorted = samples.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// Runs `body` `warmup` times untimed, then `runs` times timed.
+    static func measure(runs: Int, warmup: Int = 1, _ body: () throws -> Void) rethrows -> Timing {
+        for _ in 0..<warmup { try body() }
+        var samples: [Double] = []
+        for _ in 0..<max(runs, 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        return Timing(samples: samples)
+    }
+}
+
+/// Formats numbers for tables and JSON.
+enum Format {
+    static func fixed(_ value: Double, _ digits: Int = 2) -> String {
+        guard value.isFinite else { return "nan" }
+        var text = String(Int((value * pow10(digits)).rounded()))
+        let negative = text.hasPrefix("-")
+        if negative { text.removeFirst() }
+        while text.count <= digits { text = "0" + text }
+        let split = text.index(text.endIndex, offsetBy: -digits)
+        let result = digits == 0 ? text : text[..<split] + "." + text[split...]
+        return (negative ? "-" : "") + result
+    }
+
+    private static func pow10(_ n: Int) -> Double { (0..<n).reduce(1.0) { value, _ in value * 10 } }
+
+    /// A JSON object with keys in the given order (values already encoded).
+    static func jsonLine(_ pairs: [(String, String)]) -> String {
+        "{" + pairs.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    }
+
+    static func jsonString(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
