@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "VLConnectors",
-            dependencies: ["VLCore", "VLAttention"],
+            dependencies: ["VLCore", "VLAttention", "VLTransformer"],
             swiftSettings: strictSwift
         ),
         .target(
@@ -85,6 +85,11 @@ let package = Package(
         .testTarget(
             name: "VLTransformerTests",
             dependencies: ["VLTransformer", "VLAttention", "VLPatchEmbedding", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLConnectorsTests",
+            dependencies: ["VLConnectors", "VLFeatureMixing", "VLTestSupport"],
             swiftSettings: testSwift
         ),
         .testTarget(

@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time encoders and connectors (release builds; random weights of the real sizes).",
-        subcommands: [BenchEncoderCommand.self]
+        subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self]
     )
 }
 

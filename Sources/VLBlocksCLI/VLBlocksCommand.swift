@@ -5,7 +5,7 @@ public struct VLBlocksCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vlblocks",
         abstract: "Vision-language-model building blocks: encoders, connectors, feature mixing.",
-        subcommands: [InspectCommand.self, EncodeCommand.self, BenchCommand.self]
+        subcommands: [InspectCommand.self, EncodeCommand.self, ConnectCommand.self, BenchCommand.self]
     )
 
     public init() {}

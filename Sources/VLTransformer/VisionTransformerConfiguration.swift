@@ -102,7 +102,7 @@ extension VisionTransformerConfiguration {
             throw ConfigurationError(field: "\(file): model_type",
                                      reason: "unknown model_type '\(modelType)'; supported: \(Self.supportedModelTypes.joined(separator: ", "))")
         }
-        let reader = ConfigReader(json: config, file: file)
+        let reader = JSONConfigReader(json: config, file: file)
         switch modelType {
         case "clip", "clip_vision_model":
             let d = try reader.int("hidden_size", 768)
@@ -136,62 +136,5 @@ extension VisionTransformerConfiguration {
                       useMaskToken: registers ? true : try reader.bool("use_mask_token", true))
         }
         try validate()
-    }
-}
-
-/// Typed access to config fields with defaults; wrong types are errors naming the field.
-struct ConfigReader {
-    let json: JSONValue
-    let file: String
-
-    func int(_ key: String, _ fallback: Int) throws(ConfigurationError) -> Int {
-        switch json[key] {
-        case nil, .null?: return fallback
-        case .integer(let v)?: return v
-        case .number(let v)? where v.rounded() == v && abs(v) < 1e15: return Int(v)
-        default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected an integer")
-        }
-    }
-
-    func float(_ key: String, _ fallback: Float) throws(ConfigurationError) -> Float {
-        switch json[key] {
-        case nil, .null?: return fallback
-        case .integer(let v)?: return Float(v)
-        case .number(let v)?: return Float(v)
-        default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected a number")
-        }
-    }
-
-    func bool(_ key: String, _ fallback: Bool) throws(ConfigurationError) -> Bool {
-        switch json[key] {
-        case nil, .null?: return fallback
-        case .bool(let v)?: return v
-        default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected true or false")
-        }
-    }
-
-    func activation(_ fallback: String) throws(ConfigurationError) -> Activation {
-        var name = fallback
-        if let value = json["hidden_act"] {
-            guard case .string(let text) = value else {
-                throw ConfigurationError(field: "\(file): hidden_act", reason: "expected a string")
-            }
-            name = text
-        }
-        guard let activation = Activation(huggingFaceName: name) else {
-            throw ConfigurationError(field: "\(file): hidden_act", reason: "unsupported activation '\(name)'")
-        }
-        return activation
-    }
-
-    /// `image_size` as an integer or a square `[s, s]` pair.
-    func imageSize(_ fallback: Int) throws(ConfigurationError) -> Int {
-        if case .array(let pair)? = json["image_size"] {
-            guard pair.count == 2, case .integer(let h) = pair[0], case .integer(let w) = pair[1], h == w else {
-                throw ConfigurationError(field: "\(file): image_size", reason: "expected an integer or a square [size, size] pair")
-            }
-            return h
-        }
-        return try int("image_size", fallback)
     }
 }

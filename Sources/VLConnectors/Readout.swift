@@ -1,0 +1,50 @@
+public import VLCore
+
+/// The connectors' output MLP: `Linear(D_in, D_out)`, then `(SiLU, Linear(D_out, D_out))` repeated, as
+/// Honeybee's `build_mlp`; keys `0`, `2`, `4`, ... of an `nn.Sequential`. Depth 0 is the identity.
+public struct Readout: ParameterContainer, Sendable {
+    public let layers: [Linear]
+    public let inputWidth: Int
+    public var outputWidth: Int { layers.last?.outFeatures ?? inputWidth }
+
+    public init(_ scope: ParameterScope, depth: Int, inputWidth: Int, outputWidth: Int) throws {
+        self.inputWidth = inputWidth
+        layers = try (0..<depth).map { i in
+            try Linear(scope["\(2 * i)"], inFeatures: i == 0 ? inputWidth : outputWidth, outFeatures: outputWidth)
+        }
+    }
+
+    /// Applies the readout to `rows` rows at `input` into `output` (which may not alias `input` unless the
+    /// depth is 0). `scratch` holds `rows * outputWidth` scalars when the depth exceeds 1.
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, scratch: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+        guard !layers.isEmpty else {
+            if UnsafePointer(output) != input { output.update(from: input, count: rows * inputWidth) }
+            return
+        }
+        // Alternate between output and scratch so that the last layer lands in output.
+        var source = input
+        for (i, layer) in layers.enumerated() {
+            let remaining = layers.count - 1 - i
+            let destination = remaining % 2 == 0 ? output : scratch!
+            layer.apply(source, rows: rows, output: destination)
+            if remaining > 0 { Activation.silu.apply(destination, count: rows * outputWidth) }
+            source = UnsafePointer(destination)
+        }
+    }
+
+    /// `[..., D_in]` → `[..., D_out]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        let rows = x.count / max(inputWidth, 1)
+        let scratch: UnsafeMutablePointer<Float>? = layers.count > 1 ? .allocate(capacity: rows * outputWidth) : nil
+        defer { scratch?.deallocate() }
+        return Tensor(shape: Array(x.shape.dropLast()) + [outputWidth]) { out in
+            x.withUnsafeBufferPointer { apply($0.baseAddress!, rows: rows, scratch: scratch, output: out.baseAddress!) }
+        }
+    }
+
+    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
+        for (i, layer) in layers.enumerated() { try layer.visitParameters(prefix: "\(2 * i)", visit) }
+    }
+
+    public func flops(rows: Int) -> Int { layers.reduce(0) { $0 + $1.flops(rows: rows) } }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import VLCore
+import VLTestSupport
+
+@Suite struct ConnectCommandTests {
+    @Test("connect writes tokens matching PyTorch", arguments: ["c_abs", "i_mof", "attn_pool"])
+    func connect(name: String) throws {
+        let folder = Fixtures.path("connectors/\(name)")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("vlblocks-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try CLIRunner.run(["connect", "--config", folder + "/config.json", "--weights", folder + "/weights.safetensors",
+                                        "--input", folder + "/io.safetensors", "--output", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        let expected = try Fixtures.open("connectors/\(name)/io")["tokens"]
+        let tokens = try SafeTensorsFile(path: output)["tokens"]
+        #expect(difference(tokens, expected).maxAbsolute <= 1e-4 * expected.scalars.map(abs).max()!)
+    }
+
+    @Test("connect: bad configs, weights and inputs exit 1 with a message")
+    func errors() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vlblocks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let good = Fixtures.path("connectors/avg_pool_6x6_to_3x3")
+        try "not json".write(toFile: directory + "/bad.json", atomically: true, encoding: .utf8)
+        try #"{"projector_type": "perceiver"}"#.write(toFile: directory + "/unknown.json", atomically: true, encoding: .utf8)
+        try SafeTensorsWriter.write(["image_features": Tensor(shape: [1, 35, 24])], to: directory + "/nonsquare.safetensors")
+        try SafeTensorsWriter.write(["image_features": Tensor(shape: [1, 36, 23])], to: directory + "/narrow.safetensors")
+        let cases: [([String], String)] = [
+            (["--config", directory + "/bad.json", "--weights", good + "/weights.safetensors", "--input", good + "/io.safetensors"], "not valid JSON"),
+            (["--config", directory + "/unknown.json", "--weights", good + "/weights.safetensors", "--input", good + "/io.safetensors"], "unknown projector_type 'perceiver'"),
+            (["--config", good + "/config.json", "--weights", Fixtures.path("connectors/mlp2x_gelu/weights.safetensors"), "--input", good + "/io.safetensors"], "missing parameter 'readout.0.weight'"),
+            (["--config", good + "/config.json", "--weights", good + "/weights.safetensors", "--input", directory + "/nonsquare.safetensors"], "square number of tokens"),
+            (["--config", good + "/config.json", "--weights", good + "/weights.safetensors", "--input", directory + "/narrow.safetensors"], "[B, N, 24]"),
+            (["--config", "/no/such.json", "--weights", good + "/weights.safetensors", "--input", good + "/io.safetensors"], "missing or unreadable"),
+        ]
+        for (arguments, message) in cases {
+            let result = try CLIRunner.run(["connect"] + arguments + ["--output", directory + "/out.safetensors"])
+            #expect(result.status == 1 && !result.terminatedBySignal, "\(arguments)")
+            #expect(result.stderr.contains(message), "expected '\(message)' in: \(result.stderr)")
+        }
+    }
+
+    @Test("bench connectors prints one JSON line per case")
+    func bench() throws {
+        let result = try CLIRunner.run(["bench", "connectors", "--grid", "6", "--dv", "32", "--dl", "48", "--tokens", "4,9",
+                                        "--runs", "1", "--threads", "1", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 7)  // 3 connectors x 2 token counts + mlp2x_gelu
+        for line in lines {
+            let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            for key in ["connector", "tokens", "params", "gflops", "min_ms", "median_ms"] { #expect(json[key] != nil) }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import VLConnectors
+import VLCore
+import VLFeatureMixing
+import VLTestSupport
+
+/// Every connector and mixer against its PyTorch definition (fixtures from `make_connector_fixtures.py`),
+/// loaded strictly from the contract's checkpoint keys. Tolerance: max |a - b| <= 1e-5 x max |b| + 1e-6.
+@Suite struct ConnectorFixtureTests {
+    static let cases = ["mlp2x_gelu", "avg_pool_6x6_to_3x3", "avg_pool_uneven_7x7_to_3x3_mlp2", "attn_pool", "attn_pool_siglip_head",
+                        "c_abs", "c_abs_uneven_7x7_pos_emb_with_cls_row", "c_abs_no_pos_emb_same_width", "i_mof", "a_mof"]
+
+    static func load(_ name: String) throws -> (Projector, SafeTensorsFile) {
+        let folder = Fixtures.path("connectors/\(name)")
+        let config = try Projector.readConfig(path: folder + "/config.json")
+        let projector = try Projector.load(config: config, weights: try SafeTensorsFile(path: folder + "/weights.safetensors"))
+        return (projector, try SafeTensorsFile(path: folder + "/io.safetensors"))
+    }
+
+    @Test("Matches PyTorch", arguments: cases)
+    func matches(name: String) throws {
+        let (projector, io) = try Self.load(name)
+        var inputs: [String: Tensor] = [:]
+        for input in projector.inputNames { inputs[input] = try io[input] }
+        let tokens = try projector(inputs)
+        let expected = try io["tokens"]
+        #expect(tokens.shape == expected.shape)
+        let scale = expected.scalars.map(abs).max() ?? 1
+        let error = difference(tokens, expected).maxAbsolute
+        #expect(error <= 1e-5 * scale + 1e-6, "\(name): max error \(error) at scale \(scale)")
+    }
+
+    @Test("Parameters round-trip under the checkpoint keys", arguments: cases)
+    func roundTrip(name: String) throws {
+        let (projector, _) = try Self.load(name)
+        let weights = try SafeTensorsFile(path: Fixtures.path("connectors/\(name)/weights.safetensors"))
+        let exported = projector.namedParameters
+        #expect(Set(exported.keys) == Set(weights.tensorNames))
+        for (key, tensor) in exported { #expect(tensor.scalars == (try weights[key]).scalars, "\(key)") }
+    }
+
+    @Test("Reports parameters and output tokens")
+    func sizes() throws {
+        let (projector, _) = try Self.load("c_abs")
+        guard case .connector(let c) = projector else { Issue.record("not a connector"); return }
+        #expect(try c.outputTokens(forInputTokens: 36) == 9)
+        #expect(c.parameterCount == (try SafeTensorsFile(path: Fixtures.path("connectors/c_abs/weights.safetensors"))).entries.reduce(0) { $0 + $1.shape.reduce(1, *) })
+        #expect(c.flops(batch: 1, inputTokens: 36) > 0)
+    }
+}
