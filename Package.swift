@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "VLTransformer", targets: ["VLTransformer"]),
         .library(name: "VLConnectors", targets: ["VLConnectors"]),
         .library(name: "VLFeatureMixing", targets: ["VLFeatureMixing"]),
+        .library(name: "VLImage", targets: ["VLImage"]),
         .executable(name: "vlblocks", targets: ["vlblocks"]),
     ],
     dependencies: [
@@ -57,11 +58,18 @@ let package = Package(
             dependencies: ["VLCore", "VLConnectors"],
             swiftSettings: strictSwift
         ),
+        // PNG/JPEG decoding through the system's libpng and libjpeg-turbo (Debian libpng-dev,
+        // libjpeg62-turbo-dev); their setjmp/longjmp error handling stays in this C shim.
+        .target(
+            name: "CVLBlocksImageCodecs",
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]
+        ),
+        .target(name: "VLImage", dependencies: ["VLCore", "CVLBlocksImageCodecs"], swiftSettings: strictSwift),
         .target(
             name: "VLBlocks",
             dependencies: [
                 "VLCore", "VLPatchEmbedding", "VLAttention", "VLTransformer", "VLConnectors",
-                "VLFeatureMixing",
+                "VLFeatureMixing", "VLImage",
             ],
             swiftSettings: strictSwift
         ),
@@ -90,6 +98,11 @@ let package = Package(
         .testTarget(
             name: "VLConnectorsTests",
             dependencies: ["VLConnectors", "VLFeatureMixing", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLImageTests",
+            dependencies: ["VLImage", "VLTestSupport"],
             swiftSettings: testSwift
         ),
         .testTarget(

@@ -5,3 +5,4 @@
 @_exported public import VLTransformer
 @_exported public import VLConnectors
 @_exported public import VLFeatureMixing
+@_exported public import VLImage

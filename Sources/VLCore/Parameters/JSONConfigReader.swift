@@ -27,6 +27,15 @@ public struct JSONConfigReader: Sendable {
         }
     }
 
+    public func double(_ key: String, _ fallback: Double) throws(ConfigurationError) -> Double {
+        switch json[key] {
+        case nil, .null?: return fallback
+        case .integer(let v)?: return Double(v)
+        case .number(let v)?: return v
+        default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected a number")
+        }
+    }
+
     public func bool(_ key: String, _ fallback: Bool) throws(ConfigurationError) -> Bool {
         switch json[key] {
         case nil, .null?: return fallback

@@ -1,0 +1,189 @@
+import Foundation
+public import VLCore
+
+/// Preprocessing that matches transformers' PIL image processors: resize (Pillow bicubic), center crop,
+/// rescale by 1/255 and normalise per channel, producing `pixel_values [1, 3, H, W]`.
+///
+/// - `clip` (`CLIPImageProcessor`): shortest edge to `size`, center crop `size x size`, CLIP mean/std.
+/// - `siglip` (`SiglipImageProcessor`): resize to `size x size`, mean/std 0.5.
+/// - `dinov2` (`BitImageProcessor` as DINOv2 checkpoints configure it): shortest edge to
+///   `floor(size * 256 / 224)`, center crop `size x size`, ImageNet mean/std.
+public struct ImageProcessor: Sendable, Equatable {
+    public enum Resize: Sendable, Equatable {
+        /// Shorter side to this length, the longer one `floor(length * long / short)`.
+        case shortestEdge(Int)
+        case exact(height: Int, width: Int)
+    }
+
+    public var resize: Resize?
+    public var crop: (height: Int, width: Int)?
+    public var rescaleFactor: Double?
+    public var mean: [Float]?
+    public var std: [Float]?
+
+    public static let clipMean: [Float] = [0.48145466, 0.4578275, 0.40821073]
+    public static let clipStd: [Float] = [0.26862954, 0.26130258, 0.27577711]
+    public static let imagenetMean: [Float] = [0.485, 0.456, 0.406]
+    public static let imagenetStd: [Float] = [0.229, 0.224, 0.225]
+
+    public init(resize: Resize?, crop: (height: Int, width: Int)?, rescaleFactor: Double? = 1.0 / 255, mean: [Float]?, std: [Float]?) {
+        self.resize = resize
+        self.crop = crop
+        self.rescaleFactor = rescaleFactor
+        self.mean = mean
+        self.std = std
+    }
+
+    /// The processor families `vlblocks preprocess --processor` names.
+    public enum Family: String, Sendable, CaseIterable {
+        case clip, siglip, dinov2
+    }
+
+    /// A family's processor at output size `size`.
+    public init(_ family: Family, size: Int) {
+        switch family {
+        case .clip:
+            self.init(resize: .shortestEdge(size), crop: (size, size), mean: Self.clipMean, std: Self.clipStd)
+        case .siglip:
+            self.init(resize: .exact(height: size, width: size), crop: nil, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5])
+        case .dinov2:
+            self.init(resize: .shortestEdge(size * 256 / 224), crop: (size, size), mean: Self.imagenetMean, std: Self.imagenetStd)
+        }
+    }
+
+    public static func == (l: Self, r: Self) -> Bool {
+        l.resize == r.resize && l.crop?.height == r.crop?.height && l.crop?.width == r.crop?.width
+            && l.rescaleFactor == r.rescaleFactor && l.mean == r.mean && l.std == r.std
+    }
+
+    /// The 8-bit image after resizing and cropping (before rescaling and normalising).
+    public func resizedAndCropped(_ image: RGBImage) -> RGBImage {
+        var result = image
+        switch resize {
+        case .shortestEdge(let length)?:
+            let (w, h) = (image.width, image.height)
+            let (short, long) = w <= h ? (w, h) : (h, w)
+            let newLong = Int(Double(length) * Double(long) / Double(short))
+            let (outW, outH) = w <= h ? (length, newLong) : (newLong, length)
+            result = PillowResize.bicubic(image, width: outW, height: outH)
+        case .exact(let height, let width)?:
+            result = PillowResize.bicubic(image, width: width, height: height)
+        case nil:
+            break
+        }
+        if let crop {
+            result = Self.centerCrop(result, height: crop.height, width: crop.width)
+        }
+        return result
+    }
+
+    /// transformers' `center_crop`: offsets `(H - h) // 2`, `(W - w) // 2`, zero padding when the crop is
+    /// larger than the image.
+    static func centerCrop(_ image: RGBImage, height: Int, width: Int) -> RGBImage {
+        if image.height == height && image.width == width { return image }
+        let top = Int((Double(image.height - height) / 2).rounded(.down))
+        let left = Int((Double(image.width - width) / 2).rounded(.down))
+        var out = [UInt8](repeating: 0, count: height * width * 3)
+        for y in 0..<height {
+            let sy = y + top
+            if sy < 0 || sy >= image.height { continue }
+            for x in 0..<width {
+                let sx = x + left
+                if sx < 0 || sx >= image.width { continue }
+                for c in 0..<3 { out[(y * width + x) * 3 + c] = image.pixels[(sy * image.width + sx) * 3 + c] }
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: out)
+    }
+
+    /// `pixel_values [1, 3, H, W]`: `(float32(v * rescale) - mean) / std` per channel, in the order and
+    /// precision transformers uses (rescale in Double, then fp32).
+    public func pixelValues(_ image: RGBImage) -> Tensor {
+        let processed = resizedAndCropped(image)
+        let (w, h) = (processed.width, processed.height)
+        return Tensor(shape: [1, 3, h, w]) { out in
+            for c in 0..<3 {
+                let m = mean?[c] ?? 0, s = std?[c] ?? 1
+                for p in 0..<(w * h) {
+                    let raw = Double(processed.pixels[p * 3 + c])
+                    var value = rescaleFactor.map { Float(raw * $0) } ?? Float(raw)
+                    if mean != nil { value = (value - m) / s }
+                    out[c * w * h + p] = value
+                }
+            }
+        }
+    }
+}
+
+extension ImageProcessor {
+    /// Reads a transformers `preprocessor_config.json` (CLIP, SigLIP and Bit/DINOv2 processors).
+    /// Only bicubic resampling (`resample: 3`) is supported.
+    public init(preprocessorConfig json: JSONValue, file: String = "preprocessor_config.json") throws(ConfigurationError) {
+        let r = JSONConfigReader(json: json, file: file)
+        let resample = try r.int("resample", 3)
+        guard resample == 3 else {
+            throw ConfigurationError(field: "\(file): resample", reason: "only bicubic (3) is supported, got \(resample)")
+        }
+        func sizePair(_ key: String) throws(ConfigurationError) -> (Int?, Int?, Int?) {
+            switch json[key] {
+            case .integer(let v)?: return (nil, v, v)
+            case .object?:
+                let sub = JSONConfigReader(json: json[key]!, file: "\(file): \(key)")
+                let edge = json[key]!["shortest_edge"] != nil ? try sub.int("shortest_edge", 0) : nil
+                let height = json[key]!["height"] != nil ? try sub.int("height", 0) : nil
+                let width = json[key]!["width"] != nil ? try sub.int("width", 0) : nil
+                return (edge, height, width)
+            case nil, .null?: return (nil, nil, nil)
+            default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected an integer or an object")
+            }
+        }
+        var resize: Resize?
+        if try r.bool("do_resize", true) {
+            let (edge, height, width) = try sizePair("size")
+            if let edge { resize = .shortestEdge(edge) } else if let height, let width { resize = .exact(height: height, width: width) } else {
+                throw ConfigurationError(field: "\(file): size", reason: "needs shortest_edge, or height and width")
+            }
+        }
+        var crop: (height: Int, width: Int)?
+        if try r.bool("do_center_crop", false) {
+            let (_, height, width) = try sizePair("crop_size")
+            guard let height, let width else { throw ConfigurationError(field: "\(file): crop_size", reason: "needs height and width") }
+            crop = (height, width)
+        }
+        let rescale: Double? = try r.bool("do_rescale", true) ? try r.double("rescale_factor", 1.0 / 255) : nil
+        func triple(_ key: String, _ fallback: [Float]) throws(ConfigurationError) -> [Float] {
+            switch json[key] {
+            case nil, .null?: return fallback
+            case .array(let items)?:
+                var values: [Float] = []
+                for item in items {
+                    switch item {
+                    case .number(let d): values.append(Float(d))
+                    case .integer(let i): values.append(Float(i))
+                    default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected numbers")
+                    }
+                }
+                guard values.count == 3 else { throw ConfigurationError(field: "\(file): \(key)", reason: "expected 3 values") }
+                return values
+            case .number(let d)?: return [Float(d), Float(d), Float(d)]
+            default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected a list of 3 numbers")
+            }
+        }
+        let normalize = try r.bool("do_normalize", true)
+        self.init(resize: resize, crop: crop, rescaleFactor: rescale,
+                  mean: normalize ? try triple("image_mean", Self.clipMean) : nil,
+                  std: normalize ? try triple("image_std", Self.clipStd) : nil)
+    }
+
+    /// The processor of a checkpoint folder: its `preprocessor_config.json`, or the family default at the
+    /// tower's native size.
+    public static func forCheckpoint(directory: String, family: Family, nativeSize: Int) throws -> ImageProcessor {
+        let path = (directory as NSString).appendingPathComponent("preprocessor_config.json")
+        guard let data = FileManager.default.contents(atPath: path) else { return ImageProcessor(family, size: nativeSize) }
+        let json: JSONValue
+        do { json = try JSONValue.parse(Array(data)) } catch {
+            throw ConfigurationError(field: path, reason: "not valid JSON: \(error)")
+        }
+        return try ImageProcessor(preprocessorConfig: json, file: path)
+    }
+}
