@@ -9,6 +9,9 @@ struct EncodeCommand: ParsableCommand {
         discussion: """
             Writes last_hidden_state [B, N, D], pooler_output [B, D] when the family has one, and with
             --hidden-states every hidden_states.<i> (i = 0 ... L) as transformers returns them.
+            With --image, the image is preprocessed as the checkpoint's preprocessor_config.json says (or the
+            family's default processor at the tower's native size; 224 for DINOv2), and pixel_values is written
+            too.
             """
     )
 
@@ -16,7 +19,13 @@ struct EncodeCommand: ParsableCommand {
     var checkpoint: String
 
     @Option(help: "A safetensors file holding pixel_values [B, 3, H, W], already normalised.")
-    var pixels: String
+    var pixels: String?
+
+    @Option(help: "A PNG or JPEG image to preprocess and encode (instead of --pixels).")
+    var image: String?
+
+    @Option(help: "With --image: transparent pixels are dropped or composited on white.")
+    var alpha: RGBImage.AlphaHandling = .drop
 
     @Option(help: "Where to write the outputs (safetensors).")
     var output: String
@@ -27,15 +36,34 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "Threads for BLAS and VLBlocks' kernels (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        guard (pixels == nil) != (image == nil) else { throw ValidationError("give exactly one of --pixels and --image") }
+    }
+
     func run() throws {
         if let threads { ComputeThreads.set(threads) }
         let tower = try VisionTower.load(directory: checkpoint)
-        let input = try SafeTensorsFile(path: pixels)
-        guard input.entry(named: "pixel_values") != nil else {
-            throw ValidationError("\(pixels) has no tensor named 'pixel_values' (it holds: \(input.tensorNames.joined(separator: ", ")))")
+        let values: Tensor
+        if let image {
+            let family: ImageProcessor.Family = switch tower.configuration.family {
+            case .clip: .clip
+            case .siglip: .siglip
+            case .dinov2, .dinov2WithRegisters: .dinov2
+            }
+            let native = family == .dinov2 ? 224 : tower.configuration.imageSize
+            let processor = try ImageProcessor.forCheckpoint(directory: checkpoint, family: family, nativeSize: native)
+            values = processor.pixelValues(try RGBImage(contentsOf: image, alpha: alpha))
+        } else {
+            let path = pixels!
+            let input = try SafeTensorsFile(path: path)
+            guard input.entry(named: "pixel_values") != nil else {
+                throw ValidationError("\(path) has no tensor named 'pixel_values' (it holds: \(input.tensorNames.joined(separator: ", ")))")
+            }
+            values = try input.readTensor(named: "pixel_values")
         }
-        let result = try tower.encode(try input.readTensor(named: "pixel_values"), hiddenStates: hiddenStates)
+        let result = try tower.encode(values, hiddenStates: hiddenStates)
         var tensors = ["last_hidden_state": result.lastHiddenState]
+        if image != nil { tensors["pixel_values"] = values }
         if let pooled = result.poolerOutput { tensors["pooler_output"] = pooled }
         for (i, state) in (result.hiddenStates ?? []).enumerated() { tensors["hidden_states.\(i)"] = state }
         try SafeTensorsWriter.write(tensors, metadata: ["producer": "vlblocks encode"], to: output)

@@ -5,7 +5,7 @@ public struct VLBlocksCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vlblocks",
         abstract: "Vision-language-model building blocks: encoders, connectors, feature mixing.",
-        subcommands: [InspectCommand.self, EncodeCommand.self, ConnectCommand.self, BenchCommand.self]
+        subcommands: [CompareCommand.self, EncodeCommand.self, ConnectCommand.self, PreprocessCommand.self, InspectCommand.self, BenchCommand.self]
     )
 
     public init() {}

@@ -12,8 +12,9 @@ public enum GEMM {
     ///     of a fused `[tokens, 3 * D]` buffer without copying.
     ///
     /// Large products are split into blocks of columns of `C` (or rows, when `C` is narrow), one
-    /// single-threaded `cblas_sgemm` per block on ``ComputeThreads/count`` threads. Each element of `C`
-    /// is computed by exactly one call, so the result does not depend on the thread count.
+    /// single-threaded `cblas_sgemm` per block on ``ComputeThreads/count`` threads. The result is identical
+    /// run to run at a fixed thread count; across thread counts it can differ by rounding, because OpenBLAS
+    /// blocks a narrower range differently.
     public static func multiply(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import VLBlocks
+
+/// `vlblocks compare`: MM1's connector comparison as a command, on built-in defaults, no downloads.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare connectors: encoder resolution x connector x token count (latency, parameters, FLOPs).",
+        discussion: """
+            Random weights of the real sizes (or --checkpoint for a real tower). The encoder runs once per
+            resolution; every connector takes its penultimate layer's patch tokens (LLaVA's feature choice),
+            projected to the LLM width --dl. Prints a table; --csv and --svg write the rows and a chart.
+            --quick uses dinov2-s14 and two timed runs: under two minutes on 2 cores.
+            """
+    )
+
+    @Option(help: "Encoder preset (default clip-vit-l14; dinov2-s14 with --quick).") var encoder: String?
+    @Option(help: "A checkpoint folder to use instead of a preset.") var checkpoint: String?
+    @Option(help: "Encoder input sides in pixels, comma-separated (multiples of the patch).") var resolutions = "224,336,378"
+    @Option(help: "Connector output token counts, comma-separated (squares).") var tokens = "64,144"
+    @Option(help: "Connectors, comma-separated.") var connectors = ConnectorVariants.names.joined(separator: ",")
+    @Option(help: "Language-model width the connectors project to.") var dl = 4096
+    @Option(help: "Images per forward pass.") var batch = 1
+    @Option(help: "Threads for BLAS and VLBlocks' kernels.") var threads = ComputeThreads.count
+    @Option(help: "Timed runs per case after one warm-up (default 3; 2 with --quick).") var runs: Int?
+    @Option(help: "Write the rows as CSV.") var csv: String?
+    @Option(help: "Write a latency chart as SVG.") var svg: String?
+    @Flag(help: "Small encoder and fewer runs: the README's main job.") var quick = false
+
+    func run() throws {
+        ComputeThreads.set(threads)
+        guard batch > 0, dl > 0, threads > 0 else { throw ValidationError("--batch, --dl and --threads must be positive") }
+        let tower: VisionTransformer
+        let name: String
+        if let checkpoint {
+            tower = try VisionTower.load(directory: checkpoint)
+            name = (checkpoint as NSString).lastPathComponent
+        } else {
+            let preset = try VisionPreset.named(encoder ?? (quick ? "dinov2-s14" : "clip-vit-l14"))
+            tower = try VisionTower.random(preset)
+            name = preset.name
+        }
+        let sides = try ConnectorVariants.tokenCounts(resolutions)
+        for side in sides where side % tower.configuration.patchSize != 0 {
+            throw ValidationError("resolution \(side) is not a multiple of the patch size \(tower.configuration.patchSize)")
+        }
+        let counts = try ConnectorVariants.tokenCounts(tokens)
+        let kinds = connectors.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for kind in kinds { _ = try ConnectorVariants.configuration(kind, dv: 8, dl: 8, tokens: 4) }
+        let comparison = ConnectorComparison(tower: tower, encoderName: name, resolutions: sides, tokenCounts: counts, connectors: kinds,
+                                             languageWidth: dl, batch: batch, runs: runs ?? (quick ? 2 : 3))
+        let progress = ProgressLine()
+        let rows = try comparison.run { done, total, what in progress.show("[\(done)/\(total)] \(what)") }
+        progress.finish()
+        print("\(name), batch \(batch), \(threads) threads, LLM width \(dl); ms = connector median, encoder_ms = encoder median")
+        print(ConnectorComparison.table(rows), terminator: "")
+        if let csv {
+            try ConnectorComparison.csv(rows).write(toFile: csv, atomically: true, encoding: .utf8)
+        }
+        if let svg {
+            let title = "Connector latency: \(name), batch \(batch), \(threads) threads, Dl \(dl)"
+            try ComparisonChart.svg(rows, title: title).write(toFile: svg, atomically: true, encoding: .utf8)
+        }
+    }
+}
+
+/// One self-overwriting status line on stderr (plain lines when stderr is not a terminal).
+final class ProgressLine {
+    let interactive = isatty(2) != 0
+    var lastLength = 0
+
+    func show(_ text: String) {
+        if interactive {
+            let padding = String(repeating: " ", count: max(0, lastLength - text.count))
+            FileHandle.standardError.write(Data(("\r" + text + padding).utf8))
+            lastLength = text.count
+        } else {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+    }
+
+    func finish() {
+        if interactive { FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: lastLength) + "\r").utf8)) }
+    }
+}
