@@ -40,7 +40,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev", "pkg-config"])]
         ),
-        .target(name: "VLCore", dependencies: ["CVLBlocksBLAS"], swiftSettings: strictSwift),
+        // AVX2 + FMA elementwise kernels, selected at run time (library targets build for baseline x86-64).
+        .target(name: "CVLBlocksKernels"),
+        .target(name: "VLCore", dependencies: ["CVLBlocksBLAS", "CVLBlocksKernels"], swiftSettings: strictSwift),
         .target(name: "VLPatchEmbedding", dependencies: ["VLCore"], swiftSettings: strictSwift),
         .target(name: "VLAttention", dependencies: ["VLCore"], swiftSettings: strictSwift),
         .target(
@@ -103,6 +105,11 @@ let package = Package(
         .testTarget(
             name: "VLImageTests",
             dependencies: ["VLImage", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLReliabilityTests",
+            dependencies: ["VLBlocks", "VLTestSupport"],
             swiftSettings: testSwift
         ),
         .testTarget(

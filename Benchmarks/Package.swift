@@ -3,7 +3,8 @@
 // VLBlocks benchmarks (ordo-one/package-benchmark), kept out of the root package so that users of the
 // library never resolve these dependencies. Run from this folder:
 //   swift package --allow-writing-to-package-directory benchmark
-//   swift package benchmark --filter "GEMM.*"
+//   swift package benchmark --target KernelBenchmarks --filter "GEMM.*"
+//   VLBLOCKS_THREADS=2 swift package benchmark --target ModelBenchmarks
 // This package may use unsafe flags (it is never a dependency); it builds in release mode.
 
 import PackageDescription
@@ -26,6 +27,15 @@ let package = Package(
                 "CBenchBLAS",
             ],
             path: "Benchmarks/KernelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "ModelBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "VLBlocks", package: "VLBlocks"),
+            ],
+            path: "Benchmarks/ModelBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
     ]

@@ -65,11 +65,16 @@ public enum ConnectorConfiguration: Sendable, Equatable {
         try validate(file: file)
     }
 
-    /// Checks the sizes fit together.
+    /// Checks the sizes fit together and stay within ``SizeLimits``.
     public func validate(file: String = "config") throws(ConfigurationError) {
         func positive(_ values: [(String, Int)]) throws(ConfigurationError) {
-            for (name, value) in values where value <= 0 {
-                throw ConfigurationError(field: "\(file): \(name)", reason: "must be positive, got \(value)")
+            for (name, value) in values {
+                if name == "depth" || name == "mlp_depth" {
+                    try SizeLimits.checkDepth(value, field: "\(file): \(name)")
+                    if value <= 0 { throw ConfigurationError(field: "\(file): \(name)", reason: "must be positive, got \(value)") }
+                } else {
+                    try SizeLimits.checkDimension(value, field: "\(file): \(name)")
+                }
             }
         }
         func square(_ queries: Int) throws(ConfigurationError) {
@@ -81,10 +86,12 @@ public enum ConnectorConfiguration: Sendable, Equatable {
         switch self {
         case .mlp2xGELU(let dv, let dl):
             try positive([("encoder_hidden_size", dv), ("output_hidden_size", dl)])
+            try SizeLimits.checkElements([dl, max(dl, dv)], field: "\(file): sizes")
         case .averagePooling(let dv, let dl, let t, let depth):
-            try positive([("encoder_hidden_size", dv), ("output_hidden_size", dl)])
+            try positive([("encoder_hidden_size", dv), ("output_hidden_size", dl), ("num_queries", t)])
             try square(t)
-            if depth < 0 { throw ConfigurationError(field: "\(file): mlp_depth", reason: "must be 0 or more") }
+            try SizeLimits.checkDepth(depth, field: "\(file): mlp_depth")
+            try SizeLimits.checkElements([dl, max(dl, dv)], field: "\(file): readout")
             if depth == 0, dl != dv {
                 throw ConfigurationError(field: "\(file): output_hidden_size", reason: "mlp_depth 0 keeps the encoder width \(dv)")
             }
@@ -94,14 +101,17 @@ public enum ConnectorConfiguration: Sendable, Equatable {
             guard dv % heads == 0 else {
                 throw ConfigurationError(field: "\(file): num_heads", reason: "\(heads) heads do not divide encoder_hidden_size \(dv)")
             }
-            if depth < 0 { throw ConfigurationError(field: "\(file): mlp_depth", reason: "must be 0 or more") }
+            try SizeLimits.checkDepth(depth, field: "\(file): mlp_depth")
+            try SizeLimits.checkElements([max(dl, inner), max(dl, dv, inner)], field: "\(file): sizes")
+            try SizeLimits.checkElements([t, dv], field: "\(file): probe")
             if depth == 0, dl != dv {
                 throw ConfigurationError(field: "\(file): output_hidden_size", reason: "mlp_depth 0 keeps the encoder width \(dv)")
             }
         case .cAbstractor(let dv, let hidden, let dl, let depth, let mlpDepth, let t, _):
             try positive([("encoder_hidden_size", dv), ("hidden_size", hidden), ("output_hidden_size", dl), ("depth", depth),
-                          ("mlp_depth", mlpDepth)])
+                          ("mlp_depth", mlpDepth), ("num_queries", t)])
             try square(t)
+            try SizeLimits.checkElements([max(dv, hidden, dl), max(dv, hidden, dl)], field: "\(file): sizes")
         }
     }
 }

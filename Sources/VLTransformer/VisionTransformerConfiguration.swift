@@ -60,8 +60,18 @@ public struct VisionTransformerConfiguration: Codable, Sendable, Equatable {
     /// The native patch grid side.
     public var nativeGrid: Int { imageSize / patchSize }
 
-    /// Checks the sizes fit together.
+    /// Checks the sizes fit together and stay within ``SizeLimits``.
     public func validate() throws(ConfigurationError) {
+        try SizeLimits.checkDimension(hiddenSize, field: "hidden_size")
+        try SizeLimits.checkDimension(intermediateSize, field: "intermediate_size")
+        try SizeLimits.checkDimension(heads, field: "num_attention_heads")
+        try SizeLimits.checkDimension(imageSize, field: "image_size")
+        try SizeLimits.checkDimension(patchSize, field: "patch_size")
+        try SizeLimits.checkDimension(channels, field: "num_channels")
+        try SizeLimits.checkDepth(layers, field: "num_hidden_layers")
+        try SizeLimits.checkDepth(registerTokens, field: "num_register_tokens")
+        try SizeLimits.checkElements([max(hiddenSize, intermediateSize), hiddenSize, 3], field: "hidden_size x intermediate_size")
+        try SizeLimits.checkElements([imageSize / max(patchSize, 1), imageSize / max(patchSize, 1), hiddenSize], field: "position embeddings")
         guard hiddenSize > 0, layers >= 0, heads > 0, hiddenSize % heads == 0 else {
             throw ConfigurationError(field: "num_attention_heads",
                                      reason: "\(heads) heads do not divide hidden_size \(hiddenSize)")

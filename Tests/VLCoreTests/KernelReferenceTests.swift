@@ -84,6 +84,34 @@ import VLTestSupport
         expectClose(y, expected, absolute: 1e-5, relative: 1e-5)
     }
 
+    @Test("Portable Swift paths of softmax, layer norm and activations match the reference", arguments: oddSizes)
+    func portablePaths(width: Int) {
+        var rng = TestRandom(seed: UInt64(width) + 5)
+        let rows = 4
+        var x = rng.array(rows * width, scale: 20)
+        let softmaxExpected = ReferenceKernels.softmax(x, width: width)
+        for r in 0..<rows { x.withUnsafeMutableBufferPointer { Softmax.softmaxRowPortably($0.baseAddress! + r * width, width: width) } }
+        expectClose(x, softmaxExpected, absolute: 1e-7, relative: 1e-5, "softmax")
+        let y = rng.array(rows * width, scale: 3)
+        let g = rng.array(width), b = rng.array(width)
+        var normed = [Float](repeating: 0, count: y.count)
+        for r in 0..<rows {
+            y.withUnsafeBufferPointer { yp in g.withUnsafeBufferPointer { gp in b.withUnsafeBufferPointer { bp in
+                normed.withUnsafeMutableBufferPointer { out in
+                    Normalization.normalizeRow(yp.baseAddress! + r * width, width: width, gamma: gp.baseAddress, beta: bp.baseAddress,
+                                               epsilon: 1e-6, output: out.baseAddress! + r * width)
+                }
+            } } }
+        }
+        expectClose(normed, ReferenceKernels.layerNorm(y, width: width, gamma: g, beta: b, epsilon: 1e-6), absolute: 1e-5, relative: 1e-5, "layer norm")
+        for kind in Activation.allCases {
+            var a = rng.array(rows * width, scale: 8)
+            let expected = ReferenceKernels.activation(kind, a)
+            a.withUnsafeMutableBufferPointer { kind.applyPortably($0.baseAddress!, count: $0.count) }
+            expectClose(a, expected, absolute: 1e-6, relative: 1e-6, "\(kind)")
+        }
+    }
+
     @Test("Softmax matches the reference", arguments: oddSizes)
     func softmax(width: Int) {
         var rng = TestRandom(seed: UInt64(width) + 99)

@@ -66,6 +66,25 @@ import VLCore
         #expect(worstAbsolute <= 2e-7, "worst erf absolute error \(worstAbsolute)")
     }
 
+    @Test("The active buffer path (AVX2 + FMA when available) meets the same bounds", arguments: VectorKernels.Function.allCases)
+    func bufferPath(function: VectorKernels.Function) {
+        let xs: [Float] = switch function {
+        case .exp: Self.sweep(-87...88)
+        case .erf: Self.sweep(-6...6) + Self.sweep(-1e-3...1e-3, count: 10_001)
+        case .tanh: Self.sweep(-10...10) + Self.sweep(-1e-3...1e-3, count: 10_001)
+        }
+        var ys = [Float](repeating: 0, count: xs.count)
+        VectorKernels.evaluate(function, xs, output: &ys, count: xs.count)
+        let exact: (Double) -> Double = switch function {
+        case .exp: { Foundation.exp($0) }
+        case .erf: { Foundation.erf($0) }
+        case .tanh: { Foundation.tanh($0) }
+        }
+        let bound: Double = function == .exp ? 2 : 3
+        let worst = zip(xs, ys).map { Self.ulps($1, exact(Double($0))) }.max()!
+        #expect(worst <= bound, "\(function) (accelerated: \(VectorKernels.isAccelerated)): worst \(worst) ulp")
+    }
+
     @Test("sigmoid is within 1e-7 absolute")
     func sigmoidAccuracy() {
         let xs = Self.sweep(-30...30)

@@ -56,8 +56,13 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     }
 
     /// Applies the activation in place on the calling thread only (for callers that already split work).
-    @inlinable
     public func applySerially(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+        if self == .identity || VectorKernels.activation(self, pointer, count: count) { return }
+        applyPortably(pointer, count: count)
+    }
+
+    /// The portable Swift SIMD implementation (what runs without AVX2 and FMA).
+    package func applyPortably(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
         case .identity: return
         case .gelu: Self.map(pointer, count) { Activation.gelu.apply($0) }

@@ -11,6 +11,10 @@ public enum Normalization {
         output: UnsafeMutablePointer<Float>
     ) {
         parallelChunks(count: rows, minimumChunk: Swift.max(1, 4096 / Swift.max(width, 1))) { range in
+            if VectorKernels.layerNorm(input + range.lowerBound * width, rows: range.count, width: width, gamma: gamma, beta: beta,
+                                       epsilon: epsilon, output: output + range.lowerBound * width) {
+                return
+            }
             for row in range {
                 normalizeRow(input + row * width, width: width, gamma: gamma, beta: beta, epsilon: epsilon,
                              output: output + row * width)
@@ -18,8 +22,8 @@ public enum Normalization {
         }
     }
 
-    @inline(__always)
-    static func normalizeRow(
+    /// The portable Swift SIMD implementation of one row (what runs without AVX2 and FMA).
+    package static func normalizeRow(
         _ x: UnsafePointer<Float>, width: Int, gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?,
         epsilon: Float, output y: UnsafeMutablePointer<Float>
     ) {

@@ -6,13 +6,21 @@ public enum Softmax {
     public static func inPlace(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil) {
         let rowStride = stride ?? width
         parallelChunks(count: rows, minimumChunk: Swift.max(1, 8192 / Swift.max(width, 1))) { range in
-            for row in range { softmaxRow(data + row * rowStride, width: width) }
+            if VectorKernels.softmax(data + range.lowerBound * rowStride, rows: range.count, width: width, stride: rowStride) {
+                return
+            }
+            for row in range { softmaxRowPortably(data + row * rowStride, width: width) }
         }
     }
 
     /// The serial form, for callers that already run one task per thread.
-    @inline(__always)
     public static func softmaxRow(_ x: UnsafeMutablePointer<Float>, width: Int) {
+        if VectorKernels.softmax(x, rows: 1, width: width, stride: width) { return }
+        softmaxRowPortably(x, width: width)
+    }
+
+    /// The portable Swift SIMD implementation (what runs without AVX2 and FMA).
+    package static func softmaxRowPortably(_ x: UnsafeMutablePointer<Float>, width: Int) {
         let vectorEnd = width & ~7
         var max8 = Float8(repeating: -.infinity)
         var i = 0

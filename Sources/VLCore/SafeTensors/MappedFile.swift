@@ -41,6 +41,17 @@ final class MappedFile: @unchecked Sendable {
         bytes = owned!.withUnsafeBytes { UnsafeRawBufferPointer(start: $0.baseAddress, count: $0.count) }
     }
 
+    /// Drops the resident pages of `range` (bytes from the start of the file) so that a tensor already
+    /// converted to fp32 does not stay in memory twice; the pages are read again if touched later.
+    func releasePages(_ range: Range<Int>) {
+        guard let mapping, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        guard end > start else { return }
+        _ = madvise(mapping + start, end - start, MADV_DONTNEED)
+    }
+
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
     }

@@ -165,10 +165,14 @@ public struct SafeTensorsFile: ParameterSource {
             throw .unsupportedDType(file: path, tensor: name, dtype: entry.dtype.rawValue)
         }
         let source = file.bytes.baseAddress.map { $0 + dataStart + entry.dataOffsets.lowerBound }
-        return Tensor(shape: entry.shape) { destination in
+        let tensor = Tensor(shape: entry.shape) { destination in
             guard let source, destination.count > 0 else { return }
             DTypeConversion.convert(source, dtype: entry.dtype, count: destination.count, to: destination.baseAddress!)
         }
+        // The fp32 copy is what models keep: let the mapped bytes go (peak memory while loading is the
+        // weights plus one tensor, not twice the weights).
+        file.releasePages((dataStart + entry.dataOffsets.lowerBound)..<(dataStart + entry.dataOffsets.upperBound))
+        return tensor
     }
 
     /// The raw bytes of `name` as stored.

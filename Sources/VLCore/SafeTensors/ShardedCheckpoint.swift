@@ -17,8 +17,19 @@ public struct ShardedCheckpoint: ParameterSource {
         guard let data = FileManager.default.contents(atPath: indexPath) else {
             throw .unreadable(file: indexPath, reason: "no such file or not readable")
         }
+        let directory = (indexPath as NSString).deletingLastPathComponent
+        try self.init(indexBytes: Array(data), label: indexPath) { (shardName) throws(SafeTensorsError) -> SafeTensorsFile in
+            try SafeTensorsFile(path: (directory as NSString).appendingPathComponent(shardName))
+        }
+    }
+
+    /// Parses index bytes; `openShard` opens a shard by the relative name the index gives.
+    public init(
+        indexBytes data: [UInt8], label indexPath: String,
+        openShard: (String) throws(SafeTensorsError) -> SafeTensorsFile
+    ) throws(SafeTensorsError) {
         let json: JSONValue
-        do { json = try JSONValue.parse(Array(data)) } catch {
+        do { json = try JSONValue.parse(data) } catch {
             throw .invalidIndex(file: indexPath, reason: "not valid JSON: \(error.description)")
         }
         guard case .object(let mapMembers)? = json["weight_map"] else {
@@ -35,7 +46,6 @@ public struct ShardedCheckpoint: ParameterSource {
                 }
             }
         }
-        let directory = (indexPath as NSString).deletingLastPathComponent
         var weightMap: [String: String] = [:]
         var shards: [String: SafeTensorsFile] = [:]
         for (tensor, value) in mapMembers {
@@ -46,7 +56,7 @@ public struct ShardedCheckpoint: ParameterSource {
                 throw .invalidIndex(file: indexPath, reason: "shard name '\(shardName)' must be a relative path inside the checkpoint folder")
             }
             if shards[shardName] == nil {
-                shards[shardName] = try SafeTensorsFile(path: (directory as NSString).appendingPathComponent(shardName))
+                shards[shardName] = try openShard(shardName)
             }
             guard shards[shardName]!.entry(named: tensor) != nil else {
                 throw .invalidIndex(file: indexPath, reason: "weight_map lists '\(tensor)' in \(shardName), which does not hold it")

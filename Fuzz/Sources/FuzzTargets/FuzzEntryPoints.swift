@@ -1,0 +1,40 @@
+import VLBlocks
+
+/// What each fuzz target feeds the bytes to. Errors are the expected outcome for most inputs; a crash,
+/// a trap, a leak or an out-of-bounds access is a bug.
+public enum FuzzEntryPoints {
+    /// The safetensors reader: header validation, then reading every tensor it accepted.
+    public static func safeTensors(_ bytes: [UInt8]) {
+        guard let file = try? SafeTensorsFile(bytes: bytes) else { return }
+        for entry in file.entries where entry.dtype.convertsToFloat32 {
+            _ = try? file.readTensor(named: entry.name)
+        }
+        _ = file.metadata
+    }
+
+    /// `config.json` of vision towers, connector and mixture configs, and preprocessor configs.
+    public static func configs(_ bytes: [UInt8]) {
+        guard let json = try? JSONValue.parse(bytes) else { return }
+        _ = try? VisionTransformerConfiguration(huggingFaceConfig: json)
+        _ = try? ConnectorConfiguration(json: json)
+        _ = try? MixtureConfiguration(json: json)
+        _ = try? ImageProcessor(preprocessorConfig: json)
+    }
+
+    /// `model.safetensors.index.json`, with every shard name resolving to one small valid file.
+    public static func shardedIndex(_ bytes: [UInt8]) {
+        _ = try? ShardedCheckpoint(indexBytes: bytes, label: "fuzz") { (_: String) throws(SafeTensorsError) -> SafeTensorsFile in
+            try SafeTensorsFile(bytes: shard)
+        }
+    }
+
+    /// PNG and JPEG decoding (libpng, libjpeg-turbo, EXIF orientation), with a small pixel limit so that
+    /// a header claiming a large image is refused instead of decoded.
+    public static func images(_ bytes: [UInt8]) {
+        for alpha in RGBImage.AlphaHandling.allCases {
+            _ = try? RGBImage(encoded: bytes, alpha: alpha, pixelLimit: 1 << 22)
+        }
+    }
+
+    static let shard = SafeTensorsWriter.serialize(["a": Tensor(shape: [2, 2], repeating: 1), "b": Tensor(shape: [3])])
+}

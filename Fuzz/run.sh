@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses with AddressSanitizer and runs each for RUNS iterations (default 1,000,000)
+# from seed corpora made of the test fixtures. Usage: Fuzz/run.sh [RUNS] [TARGET ...]
+set -euo pipefail
+cd "$(dirname "$0")"
+runs=${1:-1000000}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then targets=(FuzzSafeTensors FuzzConfigs FuzzShardedIndex FuzzImages); fi
+swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >&2
+fixtures=../Tests/Fixtures
+seed() {
+  local dir=.corpus/$1; shift
+  mkdir -p "$dir"
+  for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/" || true; done
+}
+seed FuzzSafeTensors $fixtures/safetensors/valid/*.safetensors $fixtures/safetensors/malformed/*.safetensors $fixtures/core/linear.safetensors
+seed FuzzConfigs $fixtures/encoders/*/config.json $fixtures/connectors/*/config.json
+seed FuzzShardedIndex $fixtures/encoders/dinov2_registers_sharded/model.safetensors.index.json
+seed FuzzImages $fixtures/images/*.png $fixtures/images/*.jpg $fixtures/images/bad/*
+for target in "${targets[@]}"; do
+  echo "== $target: $runs runs" >&2
+  ASAN_OPTIONS=detect_leaks=1 .build/release/$target -runs="$runs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 \
+    .corpus/$target 2>&1 | grep -E "^#[0-9]+ +DONE|stat::|ERROR|SUMMARY|crash|leak" || true
+done

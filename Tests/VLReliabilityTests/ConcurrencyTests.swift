@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import VLConnectors
+import VLCore
+import VLFeatureMixing
+import VLTestSupport
+import VLTransformer
+
+/// One model serving many concurrent requests: 8 tasks x many iterations, every output compared bit for bit
+/// with the serial result. CI also runs this suite under ThreadSanitizer
+/// (`swift test --sanitize=thread --filter Concurrency`).
+@Suite struct ConcurrencyTests {
+    static let tasks = 8
+    static let iterations = 12
+
+    @Test("An encoder called from 8 tasks gives the serial result every time")
+    func encoder() async throws {
+        let tower = try VisionTower.load(directory: Fixtures.path("encoders/dinov2_registers_sharded"))
+        let pixels = try Fixtures.open("encoders/dinov2_registers_sharded/io")["pixel_values_64x40"]
+        let expected = try tower.encode(pixels, hiddenStates: true)
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<Self.tasks {
+                group.addTask {
+                    var same = true
+                    for _ in 0..<Self.iterations {
+                        let output = try tower.encode(pixels, hiddenStates: true)
+                        same = same && output.lastHiddenState.scalars == expected.lastHiddenState.scalars
+                            && output.poolerOutput!.scalars == expected.poolerOutput!.scalars
+                            && output.hiddenStates!.last!.scalars == expected.hiddenStates!.last!.scalars
+                    }
+                    return same
+                }
+            }
+            for try await same in group { #expect(same) }
+        }
+    }
+
+    @Test("Connectors and mixtures called from 8 tasks give the serial result every time", arguments: ["c_abs", "attn_pool", "i_mof"])
+    func connectors(name: String) async throws {
+        let folder = Fixtures.path("connectors/\(name)")
+        let projector = try Projector.load(config: try Projector.readConfig(path: folder + "/config.json"),
+                                           weights: try SafeTensorsFile(path: folder + "/weights.safetensors"))
+        let io = try SafeTensorsFile(path: folder + "/io.safetensors")
+        var inputs: [String: Tensor] = [:]
+        for input in projector.inputNames { inputs[input] = try io[input] }
+        let frozen = inputs
+        let expected = try projector(frozen).scalars
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<Self.tasks {
+                group.addTask {
+                    var same = true
+                    for _ in 0..<Self.iterations {
+                        let tokens = try projector(frozen)
+                        same = same && tokens.scalars == expected
+                    }
+                    return same
+                }
+            }
+            for try await same in group { #expect(same) }
+        }
+    }
+
+    @Test("Tensors shared across tasks copy on write")
+    func copyOnWrite() async {
+        let shared = Tensor(shape: [1024], repeating: 1)
+        await withTaskGroup(of: Float.self) { group in
+            for i in 0..<Self.tasks {
+                group.addTask {
+                    var local = shared
+                    local.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = Float(i) } }
+                    return local.scalars.reduce(0, +)
+                }
+            }
+            for await sum in group { #expect(sum.truncatingRemainder(dividingBy: 1024) == 0) }
+        }
+        #expect(shared.scalars.allSatisfy { $0 == 1 })
+    }
+}

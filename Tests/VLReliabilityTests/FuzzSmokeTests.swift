@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import VLBlocks
+import VLTestSupport
+
+/// A short seeded mutation loop over every parser (the libFuzzer harnesses in `Fuzz/` run the same calls for
+/// millions of iterations). Inputs are the fixtures, mutated by bit flips, byte overwrites with boundary
+/// values, insertions, deletions, truncations and splices. Any crash fails the whole test run.
+@Suite struct FuzzSmokeTests {
+    static let iterations = 1500
+
+    struct Mutator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 17
+        }
+        mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+
+        mutating func mutate(_ input: [UInt8], corpus: [[UInt8]]) -> [UInt8] {
+            var bytes = input
+            for _ in 0...below(4) {
+                switch below(7) {
+                case 0 where !bytes.isEmpty: bytes[below(bytes.count)] ^= UInt8(1 << below(8))
+                case 1 where !bytes.isEmpty:
+                    bytes[below(bytes.count)] = [0, 1, 0x7F, 0x80, 0xFF, 0x30, 0x39, 0x22, 0x7B, 0x5D][below(10)]
+                case 2: bytes.insert(UInt8(truncatingIfNeeded: next()), at: below(bytes.count + 1))
+                case 3 where !bytes.isEmpty: bytes.remove(at: below(bytes.count))
+                case 4 where !bytes.isEmpty: bytes = Array(bytes.prefix(below(bytes.count)))
+                case 5:
+                    let other = corpus[below(corpus.count)]
+                    let cut = below(bytes.count + 1)
+                    bytes = Array(bytes.prefix(cut)) + Array(other.suffix(from: min(cut, other.count)))
+                default:
+                    if bytes.count >= 8 {  // overwrite a little-endian length-like field with a large value
+                        let at = below(bytes.count - 7)
+                        let value = [UInt64.max, 1 << 40, UInt64(Int32.max), 0][below(4)]
+                        for i in 0..<8 { bytes[at + i] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(i))) }
+                    }
+                }
+            }
+            return bytes
+        }
+    }
+
+    static func corpus(_ paths: [String]) -> [[UInt8]] {
+        paths.compactMap { FileManager.default.contents(atPath: Fixtures.path($0)).map(Array.init) }
+    }
+
+    static func run(seed: UInt64, corpus: [[UInt8]], _ body: ([UInt8]) -> Void) {
+        var mutator = Mutator(state: seed)
+        for input in corpus { body(input) }
+        for _ in 0..<iterations {
+            body(mutator.mutate(corpus[mutator.below(corpus.count)], corpus: corpus))
+        }
+    }
+
+    @Test func safeTensors() {
+        let seeds = Self.corpus(["safetensors/valid/mixed.safetensors", "safetensors/valid/no_tensors.safetensors",
+                                 "core/linear.safetensors", "safetensors/malformed/hole.safetensors"])
+        var accepted = 0
+        Self.run(seed: 1, corpus: seeds) { bytes in
+            guard let file = try? SafeTensorsFile(bytes: bytes) else { return }
+            accepted += 1
+            for entry in file.entries where entry.dtype.convertsToFloat32 { _ = try? file.readTensor(named: entry.name) }
+        }
+        #expect(accepted >= 3)
+    }
+
+    @Test func configs() throws {
+        let seeds = Self.corpus(["encoders/clip_vision/config.json", "encoders/dinov2_swiglu/config.json",
+                                 "encoders/siglip_full/config.json", "connectors/c_abs/config.json",
+                                 "connectors/i_mof/config.json", "connectors/a_mof/config.json"])
+        Self.run(seed: 2, corpus: seeds) { bytes in
+            guard let json = try? JSONValue.parse(bytes) else { return }
+            _ = try? VisionTransformerConfiguration(huggingFaceConfig: json)
+            _ = try? ConnectorConfiguration(json: json)
+            _ = try? MixtureConfiguration(json: json)
+            _ = try? ImageProcessor(preprocessorConfig: json)
+        }
+    }
+
+    @Test func shardedIndex() {
+        let shard = SafeTensorsWriter.serialize(["a": Tensor(shape: [2])])
+        let seeds = Self.corpus(["encoders/dinov2_registers_sharded/model.safetensors.index.json"])
+        Self.run(seed: 3, corpus: seeds) { bytes in
+            _ = try? ShardedCheckpoint(indexBytes: bytes, label: "fuzz") { (_: String) throws(SafeTensorsError) -> SafeTensorsFile in
+                try SafeTensorsFile(bytes: shard)
+            }
+        }
+    }
+
+    @Test func images() {
+        let seeds = Self.corpus(["images/coffee_exif_rotate.jpg", "images/coffee_palette.png", "images/coffee_progressive.jpg",
+                                 "images/astronaut_grey.png"])
+        var decoded = 0
+        Self.run(seed: 4, corpus: seeds) { bytes in
+            if (try? RGBImage(encoded: bytes, pixelLimit: 1 << 20)) != nil { decoded += 1 }
+        }
+        #expect(decoded >= 4)
+    }
+}
