@@ -8,43 +8,46 @@ public import VLCore
 /// projections are one GEMM over all tokens of the batch; per-head products read the heads in place
 /// from the fused projection buffer (leading dimension `3D`), so nothing is transposed or copied.
 public struct MultiHeadAttention: ParameterContainer, Sendable {
-    /// `[3D, D]`: query rows, then key rows, then value rows.
-    public let inputWeight: Tensor
-    /// `[3D]`, or nil without projection biases.
-    public let inputBias: Tensor?
+    /// Query, key and value projections fused: weight `[3D, D]` (query rows, then key rows, then value
+    /// rows), bias `[3D]` when present.
+    public let inputProjection: Linear
     public let output: Linear
     public let heads: Int
     public let layout: AttentionKeyLayout
     public let path: String
 
-    public var width: Int { inputWeight.shape[1] }
+    public var width: Int { inputProjection.inFeatures }
     public var headDimension: Int { width / heads }
     public var scale: Float { 1 / Float(headDimension).squareRoot() }
 
     /// Builds the module from `scope` with the names `layout` gives.
     /// - Throws: ``ConfigurationError`` when `heads` does not divide `width`; ``ParameterError`` for keys.
     public init(_ scope: ParameterScope, width: Int, heads: Int, layout: AttentionKeyLayout, bias: Bool = true) throws {
-        guard heads > 0, width % heads == 0 else {
+        guard heads > 0, width > 0, width % heads == 0 else {
             throw ConfigurationError(field: scope.path("num_attention_heads"),
                                      reason: "\(heads) heads do not divide the width \(width)")
         }
         let d = width
+        // Packed weights need the key/value rows (from D) to start on a 16-row panel.
+        let packing = scope.loader.prefersPackedWeights && d % 16 == 0
+        let weight: Tensor, inputBias: Tensor?
         switch layout {
         case .separate(let q, let k, let v, let o):
-            let parts = try [q, k, v].map { try Linear(scope[$0], inFeatures: d, outFeatures: d, bias: bias) }
-            inputWeight = Self.concatenate(parts.map(\.weight), shape: [3 * d, d])
+            let parts = try [q, k, v].map { try Linear(scope[$0], inFeatures: d, outFeatures: d, bias: bias, packing: false) }
+            weight = Self.concatenate(parts.map(\.weight), shape: [3 * d, d])
             inputBias = bias ? Self.concatenate(parts.map { $0.bias! }, shape: [3 * d]) : nil
             output = try Linear(scope[o], inFeatures: d, outFeatures: d)
         case .fused(let qkv, let o):
-            let fused = try Linear(scope[qkv], inFeatures: d, outFeatures: 3 * d, bias: bias)
-            inputWeight = fused.weight
+            let fused = try Linear(scope[qkv], inFeatures: d, outFeatures: 3 * d, bias: bias, packing: false)
+            weight = fused.weight
             inputBias = fused.bias
             output = try Linear(scope[o], inFeatures: d, outFeatures: d)
         case .packedInProjection:
-            inputWeight = try scope.load("in_proj_weight", shape: [3 * d, d], initializer: .fanIn(d))
+            weight = try scope.load("in_proj_weight", shape: [3 * d, d], initializer: .fanIn(d))
             inputBias = bias ? try scope.load("in_proj_bias", shape: [3 * d], initializer: .zeros) : nil
             output = try Linear(scope["out_proj"], inFeatures: d, outFeatures: d)
         }
+        inputProjection = try Linear(weight: weight, bias: inputBias, path: scope.prefix, packing: packing)
         self.heads = heads
         self.layout = layout
         self.path = scope.prefix
@@ -138,12 +141,7 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
         let d = width
         workspace.reserve(rows: batch * n, width: d, heads: heads, queries: n, keys: n)
         let qkv = workspace.projections, context = workspace.context, scores = workspace.scores
-        inputWeight.withUnsafeBufferPointer { w in
-            inputBias.withOptionalPointer { b in
-                GEMM.linear(input: input, rows: batch * n, inFeatures: d, weight: w.baseAddress!, bias: b,
-                            outFeatures: 3 * d, output: qkv)
-            }
-        }
+        inputProjection.apply(input, rows: batch * n, output: qkv)
         mask.withOptionalPointer { maskPointer in
             for image in 0..<batch {
                 let base = qkv + image * n * 3 * d
@@ -167,14 +165,8 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
         let keyValues = workspace.projections  // [B * N, 2D]
         let projectedQueries = workspace.queries  // [Bq * M, D]
         let attended = workspace.context  // [B * M, D]
-        inputWeight.withUnsafeBufferPointer { w in
-            inputBias.withOptionalPointer { b in
-                GEMM.linear(input: queries, rows: queryBatch * m, inFeatures: d, weight: w.baseAddress!, bias: b,
-                            outFeatures: d, output: projectedQueries)
-                GEMM.linear(input: context, rows: batch * n, inFeatures: d, weight: w.baseAddress! + d * d,
-                            bias: b.map { $0 + d }, outFeatures: 2 * d, output: keyValues)
-            }
-        }
+        inputProjection.apply(queries, rows: queryBatch * m, features: 0..<d, output: projectedQueries)
+        inputProjection.apply(context, rows: batch * n, features: d..<(3 * d), output: keyValues)
         mask.withOptionalPointer { maskPointer in
             for image in 0..<batch {
                 let kv = keyValues + image * n * 2 * d
@@ -193,6 +185,7 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
 
     public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
         let d = width
+        let inputWeight = inputProjection.weight, inputBias = inputProjection.bias
         func rows(_ t: Tensor, _ part: Int) -> Tensor {
             let length = t.count / 3
             let shape = t.rank == 2 ? [d, d] : [d]

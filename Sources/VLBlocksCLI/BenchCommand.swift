@@ -49,7 +49,10 @@ struct BenchEncoderCommand: ParsableCommand {
             for i in buffer.indices { buffer[i] = rng.nextSigned() }
         }
         _ = try tower.embeddings.patchEmbedding.grid(for: pixels)
+        _ = try tower(pixels)
+        let residentBefore = ResidentMemory.kilobytes()  // after a warm-up call
         let timing = try Timing.measure(runs: runs) { _ = try tower(pixels) }
+        let residentAfter = ResidentMemory.kilobytes()
         let gflop = Double(tower.flops(batch: batch, height: side, width: side)) / 1e9
         if json {
             print(Format.jsonLine([
@@ -57,6 +60,7 @@ struct BenchEncoderCommand: ParsableCommand {
                 ("threads", String(threads)), ("runs", String(runs)), ("min_ms", Format.fixed(timing.minimum)),
                 ("median_ms", Format.fixed(timing.median)), ("gflops", Format.fixed(gflop, 3)),
                 ("gflop_per_s", Format.fixed(gflop / timing.minimum * 1000, 1)), ("params", String(tower.parameterCount)),
+                ("rss_after_warmup_kb", String(residentBefore)), ("rss_after_runs_kb", String(residentAfter)),
             ]))
         } else {
             print("\(preset.name) @ \(side) px, batch \(batch), \(threads) threads: min \(Format.fixed(timing.minimum)) ms, "

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Wall-clock timings of repeated runs, after warm-up.
 struct Timing {
@@ -52,5 +53,15 @@ enum Format {
 extension String {
     func replacingOccurrences(of target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+/// Resident memory of this process, from /proc/self/statm (0 where it is not available).
+enum ResidentMemory {
+    static func kilobytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
     }
 }

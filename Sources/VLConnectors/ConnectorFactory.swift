@@ -21,15 +21,17 @@ public enum ConnectorFactory {
     }
 
     /// Loads a connector strictly from `weights` (a missing, misshapen or unused key is an error).
-    public static func load(_ configuration: ConnectorConfiguration, weights: any ParameterSource) throws -> any Connector {
-        let loader = ParameterLoader(source: weights)
+    public static func load(_ configuration: ConnectorConfiguration, weights: any ParameterSource, packWeights: Bool? = nil) throws -> any Connector {
+        let loader = ParameterLoader(source: weights, packWeights: packWeights)
         let connector = try make(configuration, scope: loader.root)
         try loader.finish()
         return connector
     }
 
     /// A connector with random weights (deterministic per seed), for benchmarks.
-    public static func random(_ configuration: ConnectorConfiguration, inputTokens: Int, seed: UInt64 = 0) throws -> any Connector {
-        try make(configuration, scope: ParameterLoader(randomSeed: seed).root, inputTokens: inputTokens)
+    public static func random(
+        _ configuration: ConnectorConfiguration, inputTokens: Int, seed: UInt64 = 0, packWeights: Bool? = nil
+    ) throws -> any Connector {
+        try make(configuration, scope: ParameterLoader(randomSeed: seed, packWeights: packWeights).root, inputTokens: inputTokens)
     }
 }

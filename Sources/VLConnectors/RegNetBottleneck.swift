@@ -9,7 +9,8 @@ struct PointwiseConvNorm: Sendable {
 
     init(_ scope: ParameterScope, inChannels: Int, outChannels: Int) throws {
         let weight = try scope.load("conv.weight", shape: [outChannels, inChannels, 1, 1], initializer: .fanIn(inChannels))
-        conv = try Linear(weight: try weight.reshaped([outChannels, inChannels]), bias: nil, path: scope.path("conv"))
+        conv = try Linear(weight: try weight.reshaped([outChannels, inChannels]), bias: nil, path: scope.path("conv"),
+                          packing: scope.loader.prefersPackedWeights)
         norm = try LayerNorm(scope["bn"], width: outChannels, epsilon: 1e-5)
     }
 
@@ -59,10 +60,10 @@ public struct RegNetBottleneck: ParameterContainer, Sendable {
         }
         let fc1 = try scope["se"].load("fc1.weight", shape: [se, c, 1, 1], initializer: .fanIn(c))
         squeeze = try Linear(weight: try fc1.reshaped([se, c]), bias: try scope["se"].load("fc1.bias", shape: [se], initializer: .zeros),
-                             path: scope.path("se.fc1"))
+                             path: scope.path("se.fc1"), packing: false)
         let fc2 = try scope["se"].load("fc2.weight", shape: [c, se, 1, 1], initializer: .fanIn(se))
         excite = try Linear(weight: try fc2.reshaped([c, se]), bias: try scope["se"].load("fc2.bias", shape: [c], initializer: .zeros),
-                            path: scope.path("se.fc2"))
+                            path: scope.path("se.fc2"), packing: false)
         conv3 = try PointwiseConvNorm(scope["conv3"], inChannels: c, outChannels: c)
         downsample = inChannels == outChannels ? nil : try PointwiseConvNorm(scope["downsample"], inChannels: inChannels, outChannels: c)
     }

@@ -37,8 +37,10 @@ public enum Projector: Sendable {
     }
 
     /// Loads a projector strictly: every key the config implies must be in `weights`, and nothing else.
-    public static func load(config json: JSONValue, weights: any ParameterSource, file: String = "config") throws -> Projector {
-        let loader = ParameterLoader(source: weights)
+    public static func load(
+        config json: JSONValue, weights: any ParameterSource, file: String = "config", packWeights: Bool? = nil
+    ) throws -> Projector {
+        let loader = ParameterLoader(source: weights, packWeights: packWeights)
         let projector = try make(config: json, scope: loader.root, file: file)
         try loader.finish()
         return projector

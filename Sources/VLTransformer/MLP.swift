@@ -51,10 +51,10 @@ public struct MLP: ParameterContainer, Sendable {
             first = try Linear(scope[a], inFeatures: inFeatures, outFeatures: hiddenFeatures)
             second = try Linear(scope[b], inFeatures: hiddenFeatures, outFeatures: out)
         case (.swiGLU, .gateUpDown):
-            let gate = try Linear(scope["gate_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures)
-            let up = try Linear(scope["up_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures)
+            let gate = try Linear(scope["gate_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, packing: false)
+            let up = try Linear(scope["up_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, packing: false)
             first = try Linear(weight: Self.stack(gate.weight, up.weight), bias: Self.stack(gate.bias!, up.bias!),
-                               path: scope.path("gate_up"))
+                               path: scope.path("gate_up"), packing: scope.loader.prefersPackedWeights)
             second = try Linear(scope["down_proj"], inFeatures: hiddenFeatures, outFeatures: out)
         case (.swiGLU, .fusedWeightsIn):
             first = try Linear(scope["weights_in"], inFeatures: inFeatures, outFeatures: 2 * hiddenFeatures)
@@ -104,20 +104,8 @@ public struct MLP: ParameterContainer, Sendable {
                     for j in 0..<h { gate[j] *= up[j] }
                 }
             }
-            second.weight.withUnsafeBufferPointer { w in
-                second.bias.withOptionalPointer { b in
-                    if let b {
-                        if accumulate {
-                            GEMM.addRowVector(output, rows: rows, columns: outFeatures, vector: b)
-                        } else {
-                            for r in 0..<rows { (output + r * outFeatures).update(from: b, count: outFeatures) }
-                        }
-                    }
-                    GEMM.multiply(transposeB: true, m: rows, n: outFeatures, k: h, a: hidden, lda: 2 * h,
-                                  b: w.baseAddress!, ldb: h, beta: (b != nil || accumulate) ? 1 : 0,
-                                  c: output, ldc: outFeatures)
-                }
-            }
+            // The gated product sits in the first half of each 2H-wide row: read it in place.
+            second.apply(hidden, rows: rows, inputStride: 2 * h, output: output, accumulate: accumulate)
         }
     }
 

@@ -9,10 +9,12 @@ public enum VisionTower {
     /// names (with or without `vision_model.`, DINOv2's `attention.attention.query` and `mlp.weights_in`);
     /// converts fp16/bf16 weights to fp32. Loading is strict: a missing key, a wrong shape or a tower key
     /// that nothing uses is an error naming the key.
-    public static func load(directory: String) throws -> VisionTransformer {
+    /// - Parameter packWeights: keep linear weights packed for VLBlocks' micro-kernel (default:
+    ///   ``WeightPacking/isEnabled``).
+    public static func load(directory: String, packWeights: Bool? = nil) throws -> VisionTransformer {
         let configuration = try loadConfiguration(directory: directory)
         let weights = try CheckpointWeights.open(directory: directory)
-        return try load(configuration: configuration, weights: weights)
+        return try load(configuration: configuration, weights: weights, packWeights: packWeights)
     }
 
     /// Parses `directory/config.json`.
@@ -29,7 +31,9 @@ public enum VisionTower {
     }
 
     /// Builds the tower from `weights`, detecting the key layout.
-    public static func load(configuration: VisionTransformerConfiguration, weights: any ParameterSource) throws -> VisionTransformer {
+    public static func load(
+        configuration: VisionTransformerConfiguration, weights: any ParameterSource, packWeights: Bool? = nil
+    ) throws -> VisionTransformer {
         let names = weights.tensorNames
         let prefix = names.contains { $0.hasPrefix("vision_model.") } ? "vision_model." : ""
         let source = prefix.isEmpty ? weights : PrefixedSource(weights, prefix: prefix)
@@ -43,14 +47,14 @@ public enum VisionTower {
             }
         }
         // Older CLIP checkpoints carry the non-persistent `position_ids` buffer.
-        let loader = ParameterLoader(source: source, ignoring: ["embeddings.position_ids"])
+        let loader = ParameterLoader(source: source, ignoring: ["embeddings.position_ids"], packWeights: packWeights)
         let tower = try VisionTransformer(loader.root, configuration: configuration, keys: keys)
         try loader.finish()
         return tower
     }
 
     /// A tower of a preset's size with random weights (deterministic per seed), for benchmarks.
-    public static func random(_ preset: VisionPreset, seed: UInt64 = 0) throws -> VisionTransformer {
-        try VisionTransformer(ParameterLoader(randomSeed: seed).root, configuration: preset.configuration)
+    public static func random(_ preset: VisionPreset, seed: UInt64 = 0, packWeights: Bool? = nil) throws -> VisionTransformer {
+        try VisionTransformer(ParameterLoader(randomSeed: seed, packWeights: packWeights).root, configuration: preset.configuration)
     }
 }

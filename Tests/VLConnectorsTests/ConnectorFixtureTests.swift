@@ -11,16 +11,17 @@ import VLTestSupport
     static let cases = ["mlp2x_gelu", "avg_pool_6x6_to_3x3", "avg_pool_uneven_7x7_to_3x3_mlp2", "attn_pool", "attn_pool_siglip_head",
                         "c_abs", "c_abs_uneven_7x7_pos_emb_with_cls_row", "c_abs_no_pos_emb_same_width", "i_mof", "a_mof"]
 
-    static func load(_ name: String) throws -> (Projector, SafeTensorsFile) {
+    static func load(_ name: String, packed: Bool? = nil) throws -> (Projector, SafeTensorsFile) {
         let folder = Fixtures.path("connectors/\(name)")
         let config = try Projector.readConfig(path: folder + "/config.json")
-        let projector = try Projector.load(config: config, weights: try SafeTensorsFile(path: folder + "/weights.safetensors"))
+        let projector = try Projector.load(config: config, weights: try SafeTensorsFile(path: folder + "/weights.safetensors"),
+                                           packWeights: packed)
         return (projector, try SafeTensorsFile(path: folder + "/io.safetensors"))
     }
 
-    @Test("Matches PyTorch", arguments: cases)
-    func matches(name: String) throws {
-        let (projector, io) = try Self.load(name)
+    @Test("Matches PyTorch (plain and packed weights)", arguments: cases, [false, true])
+    func matches(name: String, packed: Bool) throws {
+        let (projector, io) = try Self.load(name, packed: packed)
         var inputs: [String: Tensor] = [:]
         for input in projector.inputNames { inputs[input] = try io[input] }
         let tokens = try projector(inputs)
@@ -33,7 +34,7 @@ import VLTestSupport
 
     @Test("Parameters round-trip under the checkpoint keys", arguments: cases)
     func roundTrip(name: String) throws {
-        let (projector, _) = try Self.load(name)
+        let (projector, _) = try Self.load(name, packed: true)
         let weights = try SafeTensorsFile(path: Fixtures.path("connectors/\(name)/weights.safetensors"))
         let exported = projector.namedParameters
         #expect(Set(exported.keys) == Set(weights.tensorNames))

@@ -230,3 +230,31 @@ extension Convolution.Geometry: CustomTestStringConvertible {
         "in \(inChannels) out \(outChannels) k \(kernel.height) s \(stride.height) p \(padding.height) g \(groups)"
     }
 }
+
+@Suite struct PackedLinearTests {
+    @Test("Packed linear layers match the reference: odd sizes, strides, feature ranges, accumulation",
+          arguments: [(1, 1, 1), (3, 17, 5), (7, 33, 40), (197, 64, 48), (13, 100, 37)])
+    func packed(rows: Int, inFeatures: Int, outFeatures: Int) throws {
+        var rng = TestRandom(seed: UInt64(rows * 7 + inFeatures))
+        let weight = rng.tensor([outFeatures, inFeatures]), bias = rng.tensor([outFeatures])
+        let packed = try Linear(weight: weight, bias: bias, packing: true)
+        let plain = try Linear(weight: weight, bias: bias, packing: false)
+        #expect(packed.isPacked == VectorKernels.isAvailable)
+        #expect(packed.weight.scalars == weight.scalars)
+        let stride = inFeatures + 3
+        let x = rng.array(rows * stride)
+        let expected = ReferenceKernels.linear((0..<rows).flatMap { x[($0 * stride)..<($0 * stride + inFeatures)] }, rows: rows,
+                                               weight: weight.scalars, bias: bias.scalars, inFeatures: inFeatures, outFeatures: outFeatures)
+        for layer in [packed, plain] {
+            var y = [Float](repeating: .nan, count: rows * outFeatures)
+            layer.apply(x, rows: rows, inputStride: stride, output: &y)
+            expectClose(y, expected, absolute: 1e-5, relative: 1e-5, "packed: \(layer.isPacked)")
+            // A panel-aligned sub-range of features, accumulated onto existing values.
+            let range = (outFeatures >= 32 ? 16 : 0)..<outFeatures
+            var sub = [Float](repeating: 1, count: rows * range.count)
+            layer.apply(x, rows: rows, inputStride: stride, features: range, output: &sub, accumulate: true)
+            let expectedSub = (0..<rows).flatMap { r in range.map { expected[r * outFeatures + $0] + 1 } }
+            expectClose(sub, expectedSub, absolute: 2e-5, relative: 1e-5, "range, packed: \(layer.isPacked)")
+        }
+    }
+}

@@ -17,9 +17,10 @@ import VLTransformer
         return difference(a, b).maxAbsolute / max(b.scalars.map(abs).max() ?? 1, 1e-12)
     }
 
-    @Test("Outputs match transformers at native and other resolutions", arguments: towers)
-    func tower(name: String) throws {
-        let model = try VisionTower.load(directory: Fixtures.path("encoders/\(name)"))
+    @Test("Outputs match transformers at native and other resolutions (plain and packed weights)",
+          arguments: towers, [false, true])
+    func tower(name: String, packed: Bool) throws {
+        let model = try VisionTower.load(directory: Fixtures.path("encoders/\(name)"), packWeights: packed)
         let io = try Fixtures.open("encoders/\(name)/io")
         for resolution in io.metadata["resolutions"]!.split(separator: ",") {
             let tag = String(resolution)

@@ -4,6 +4,8 @@
 #ifndef VLBLOCKS_KERNELS_H
 #define VLBLOCKS_KERNELS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -35,6 +37,31 @@ void vlb_layer_norm_rows(const float *x, long rows, long width, const float *gam
 void vlb_exp(const float *x, float *y, long count);
 void vlb_erf(const float *x, float *y, long count);
 void vlb_tanh(const float *x, float *y, long count);
+
+/// Columns of one packed weight panel, and rows of one packed activation tile.
+#define VLB_PANEL_WIDTH 16
+#define VLB_TILE_ROWS 6
+
+/// Floats needed to pack an [n, k] weight: ceil(n / 16) panels of k x 16.
+size_t vlb_packed_weight_size(long n, long k);
+
+/// Packs w [n, k] (a PyTorch linear weight) into panels: panel p holds rows 16p ..< 16p + 16 as [k][16],
+/// zero-padded past n. `packed` must be 32-byte aligned.
+void vlb_pack_weight(const float *w, long n, long k, float *packed);
+
+/// Unpacks panels back to [n, k].
+void vlb_unpack_weight(const float *packed, long n, long k, float *w);
+
+/// Floats needed to pack activations x [m, k]: ceil(m / 6) tiles of k x 6.
+size_t vlb_packed_input_size(long m, long k);
+
+/// Packs tiles t0 ..< t1 of x [m, k] (row stride ldx) as [k][6] each, zero-padded past m.
+void vlb_pack_input(const float *x, long m, long k, long ldx, float *packed, long t0, long t1);
+
+/// For packed x and w: output column c (16 p0 <= c < min(16 (p0 + panels), n)) of every row gets
+/// x · w[c, :] added, stored at y[row * ldy + c - col0]. Needs AVX2 + FMA (see vlb_kernels_available).
+void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_w, long n, long p0, long panels,
+                     float *y, long ldy, long col0);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,9 @@ public enum VectorKernels {
     private static let detected = vlb_kernels_available() != 0
     private static let enabled = Atomic<Bool>(true)
 
+    /// Whether the CPU has AVX2 and FMA.
+    public static var isAvailable: Bool { detected }
+
     /// Whether the AVX2 + FMA kernels run (they do by default when the CPU has them).
     public static var isAccelerated: Bool { detected && enabled.load(ordering: .relaxed) }
 

@@ -1,34 +1,56 @@
 /// A fully connected layer, `torch.nn.Linear`: `y[..., out] = x[..., in] · weight[out, in]ᵀ + bias[out]`.
 ///
-/// All rows of the input (every token of every batch element) go through one GEMM.
-/// Checkpoint keys: `weight` `[out, in]`, `bias` `[out]`.
+/// All rows of the input (every token of every batch element) go through one product. The weight is kept
+/// packed for VLBlocks' micro-kernel when ``WeightPacking`` is on (the default on CPUs with AVX2 and FMA),
+/// or plain for OpenBLAS. Checkpoint keys: `weight` `[out, in]`, `bias` `[out]`.
 public struct Linear: Layer, ParameterContainer {
-    /// `[out, in]`, PyTorch's layout.
-    public let weight: Tensor
+    enum Storage: Sendable {
+        case plain(Tensor)
+        case packed(PackedWeight)
+    }
+
+    let storage: Storage
     /// `[out]`, or nil for `bias=False`.
     public let bias: Tensor?
     /// The module's dotted path, for error messages.
     public let path: String
+    public let inFeatures: Int
+    public let outFeatures: Int
 
-    public var inFeatures: Int { weight.shape[1] }
-    public var outFeatures: Int { weight.shape[0] }
+    /// `[out, in]`, PyTorch's layout (unpacked on each access when the layer keeps it packed).
+    public var weight: Tensor {
+        switch storage {
+        case .plain(let weight): weight
+        case .packed(let packed): packed.unpacked()
+        }
+    }
+
+    /// Whether the weight is kept packed for the micro-kernel.
+    public var isPacked: Bool {
+        if case .packed = storage { return true }
+        return false
+    }
 
     /// Builds the layer from `scope` (`scope.weight`, `scope.bias`).
-    public init(_ scope: ParameterScope, inFeatures: Int, outFeatures: Int, bias: Bool = true) throws {
-        self.weight = try scope.load("weight", shape: [outFeatures, inFeatures], initializer: .fanIn(inFeatures))
-        self.bias = bias ? try scope.load("bias", shape: [outFeatures], initializer: .fanIn(inFeatures)) : nil
-        self.path = scope.prefix
+    /// - Parameter packing: keep the weight packed (default: the loader's ``ParameterLoader/prefersPackedWeights``).
+    public init(_ scope: ParameterScope, inFeatures: Int, outFeatures: Int, bias: Bool = true, packing: Bool? = nil) throws {
+        let weight = try scope.load("weight", shape: [outFeatures, inFeatures], initializer: .fanIn(inFeatures))
+        let bias = bias ? try scope.load("bias", shape: [outFeatures], initializer: .fanIn(inFeatures)) : nil
+        try self.init(weight: weight, bias: bias, path: scope.prefix, packing: packing ?? scope.loader.prefersPackedWeights)
     }
 
     /// Wraps existing tensors.
-    public init(weight: Tensor, bias: Tensor?, path: String = "linear") throws(ShapeError) {
+    public init(weight: Tensor, bias: Tensor?, path: String = "linear", packing: Bool = WeightPacking.isEnabled) throws(ShapeError) {
         guard weight.rank == 2 else {
             throw ShapeError(path: path, tensor: "weight", expected: "[out, in]", actual: weight.shape)
         }
         if let bias, bias.shape != [weight.shape[0]] {
             throw ShapeError(path: path, tensor: "bias", expected: [weight.shape[0]].shapeDescription, actual: bias.shape)
         }
-        self.weight = weight
+        outFeatures = weight.shape[0]
+        inFeatures = weight.shape[1]
+        let pack = packing && VectorKernels.isAvailable && outFeatures > 0 && inFeatures > 0
+        storage = pack ? .packed(PackedWeight(packing: weight)) : .plain(weight)
         self.bias = bias
         self.path = path
     }
@@ -46,20 +68,39 @@ public struct Linear: Layer, ParameterContainer {
         }
     }
 
-    /// Pointer form for fused pipelines: `output[rows, out] (+)= input[rows, in] · Wᵀ + b`.
-    /// With `accumulate`, `output` keeps its contents and the result is added (a fused residual).
+    /// Pointer form for fused pipelines: `output[rows, |features|] (+)= input[rows, in] · W[features]ᵀ + b[features]`.
+    ///
+    /// - Parameters:
+    ///   - inputStride: row stride of `input` (default `inFeatures`).
+    ///   - features: the output features to compute (default all); with a packed weight its lower bound must
+    ///     be a multiple of 16.
+    ///   - outputStride: row stride of `output` (default `features.count`).
+    ///   - accumulate: keep `output`'s contents and add the result (a fused residual connection).
     public func apply(
-        _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>, accumulate: Bool = false
+        _ input: UnsafePointer<Float>, rows: Int, inputStride: Int? = nil, features: Range<Int>? = nil,
+        output: UnsafeMutablePointer<Float>, outputStride: Int? = nil, accumulate: Bool = false
     ) {
-        weight.withUnsafeBufferPointer { w in
-            if let bias {
-                bias.withUnsafeBufferPointer { b in
-                    GEMM.linear(input: input, rows: rows, inFeatures: inFeatures, weight: w.baseAddress!,
-                                bias: b.baseAddress!, outFeatures: outFeatures, output: output, accumulate: accumulate)
+        let range = features ?? 0..<outFeatures
+        let lda = inputStride ?? inFeatures, ldc = outputStride ?? range.count
+        bias.withOptionalPointer { b in
+            let bias = b.map { $0 + range.lowerBound }
+            for r in 0..<rows {
+                let row = output + r * ldc
+                switch (bias, accumulate) {
+                case (let bias?, true): GEMM.addRowVector(row, rows: 1, columns: range.count, vector: bias)
+                case (let bias?, false): row.update(from: bias, count: range.count)
+                case (nil, false): row.update(repeating: 0, count: range.count)
+                case (nil, true): break
                 }
-            } else {
-                GEMM.linear(input: input, rows: rows, inFeatures: inFeatures, weight: w.baseAddress!,
-                            bias: nil, outFeatures: outFeatures, output: output, accumulate: accumulate)
+            }
+        }
+        switch storage {
+        case .packed(let packed):
+            packed.multiplyAccumulate(input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc)
+        case .plain(let weight):
+            weight.withUnsafeBufferPointer { w in
+                GEMM.multiply(transposeB: true, m: rows, n: range.count, k: inFeatures, a: input, lda: lda,
+                              b: w.baseAddress! + range.lowerBound * inFeatures, ldb: inFeatures, beta: 1, c: output, ldc: ldc)
             }
         }
     }

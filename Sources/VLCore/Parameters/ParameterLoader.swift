@@ -29,18 +29,25 @@ public final class ParameterLoader: Sendable {
     private let mode: Mode
     private let consumed = Mutex<Set<String>>([])
     private let ignoredPrefixes: [String]
+    /// Whether linear layers built from this loader keep packed weights (nil: ``WeightPacking/isEnabled``).
+    public let packWeights: Bool?
 
     /// Loads from `source`; names starting with one of `ignoring` are allowed to stay unused.
-    public init(source: any ParameterSource, ignoring: [String] = []) {
+    public init(source: any ParameterSource, ignoring: [String] = [], packWeights: Bool? = nil) {
         self.mode = .source(source)
         self.ignoredPrefixes = ignoring
+        self.packWeights = packWeights
     }
 
     /// Generates every parameter from its initializer with a seeded generator.
-    public init(randomSeed: UInt64) {
+    public init(randomSeed: UInt64, packWeights: Bool? = nil) {
         self.mode = .random(seed: randomSeed)
         self.ignoredPrefixes = []
+        self.packWeights = packWeights
     }
+
+    /// Whether layers built from this loader should pack their weights.
+    public var prefersPackedWeights: Bool { VectorKernels.isAvailable && (packWeights ?? WeightPacking.isEnabled) }
 
     /// The root scope (no prefix).
     public var root: ParameterScope { ParameterScope(loader: self, prefix: "") }

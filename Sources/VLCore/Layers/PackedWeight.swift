@@ -1,0 +1,88 @@
+internal import CVLBlocksKernels
+import Foundation
+import Synchronization
+
+/// Whether linear layers keep their weights packed for VLBlocks' AVX2 + FMA micro-kernel.
+///
+/// OpenBLAS packs both operands of every product; for the few hundred rows a linear layer sees per image,
+/// repacking a weight of several MB costs 10-35% of the GEMM. Packed layers pack the weight once, at load,
+/// into 16-column panels, and only the activations per call. The choice is made when a layer is built
+/// (``ParameterLoader/packWeights`` overrides it per model); packed weights replace the plain ones (no extra
+/// memory). On by default in release builds on CPUs with AVX2 and FMA; off in debug builds, where the C
+/// kernels are compiled without optimisation; `VLBLOCKS_PACKED_WEIGHTS=0` or `=1` in the environment, or
+/// ``setEnabled(_:)``, overrides the default.
+public enum WeightPacking {
+    private static let state: Atomic<Bool> = {
+        #if DEBUG
+        let fallback = false
+        #else
+        let fallback = true
+        #endif
+        return Atomic(ProcessInfo.processInfo.environment["VLBLOCKS_PACKED_WEIGHTS"].map { $0 != "0" } ?? fallback)
+    }()
+
+    /// Whether layers built from now on pack their weights.
+    public static var isEnabled: Bool { VectorKernels.isAvailable && state.load(ordering: .relaxed) }
+
+    public static func setEnabled(_ on: Bool) { state.store(on, ordering: .relaxed) }
+}
+
+/// A linear weight `[N, K]` packed into 16-row panels (`[K][16]` each) for the AVX2 + FMA micro-kernel.
+public struct PackedWeight: Sendable {
+    public let outFeatures: Int
+    public let inFeatures: Int
+    let panels: Tensor
+
+    static let panelWidth = Int(VLB_PANEL_WIDTH)
+
+    /// Packs `weight [N, K]`.
+    public init(packing weight: Tensor) {
+        precondition(weight.rank == 2, "a linear weight is [out, in]")
+        let (n, k) = (weight.shape[0], weight.shape[1])
+        outFeatures = n
+        inFeatures = k
+        panels = Tensor(shape: [vlb_packed_weight_size(n, k)]) { out in
+            weight.withUnsafeBufferPointer { vlb_pack_weight($0.baseAddress!, n, k, out.baseAddress!) }
+        }
+    }
+
+    /// The plain `[N, K]` weight.
+    public func unpacked() -> Tensor {
+        let (n, k) = (outFeatures, inFeatures)
+        return Tensor(shape: [n, k]) { out in
+            panels.withUnsafeBufferPointer { vlb_unpack_weight($0.baseAddress!, n, k, out.baseAddress!) }
+        }
+    }
+
+    /// `output[r, f - features.lowerBound] += input[r, :] · W[f, :]` for `f` in `features` (whose lower bound
+    /// is a multiple of 16), over `rows` rows of `input` (row stride `inputStride`) and `output` (row stride
+    /// `outputStride`). Activations are packed once, then panels are split across ``ComputeThreads``.
+    public func multiplyAccumulate(
+        _ input: UnsafePointer<Float>, rows: Int, inputStride: Int, features: Range<Int>,
+        output: UnsafeMutablePointer<Float>, outputStride: Int
+    ) {
+        precondition(features.lowerBound % Self.panelWidth == 0 && features.upperBound <= outFeatures, "feature range not panel-aligned")
+        guard rows > 0, !features.isEmpty else { return }
+        let k = inFeatures
+        let tiles = (rows + Int(VLB_TILE_ROWS) - 1) / Int(VLB_TILE_ROWS)
+        let packedInput = UnsafeMutablePointer<Float>.allocate(capacity: max(vlb_packed_input_size(rows, k), 1))
+        defer { packedInput.deallocate() }
+        parallelChunks(count: tiles, minimumChunk: max(1, 16_384 / max(k, 1))) { range in
+            vlb_pack_input(input, rows, k, inputStride, packedInput, range.lowerBound, range.upperBound)
+        }
+        let firstPanel = features.lowerBound / Self.panelWidth
+        let panelCount = (features.count + Self.panelWidth - 1) / Self.panelWidth
+        let work = rows * features.count * k
+        let threads = work < 2_000_000 ? 1 : min(ComputeThreads.count, panelCount)
+        panels.withUnsafeBufferPointer { w in
+            parallelChunks(count: threads, minimumChunk: 1) { chunks in
+                for chunk in chunks {
+                    let start = panelCount * chunk / threads, end = panelCount * (chunk + 1) / threads
+                    if end <= start { continue }
+                    vlb_packed_gemm(packedInput, rows, k, w.baseAddress!, features.upperBound, firstPanel + start, end - start,
+                                    output, outputStride, features.lowerBound)
+                }
+            }
+        }
+    }
+}
