@@ -9,6 +9,7 @@ public import VLCore
 /// - `dinov2` (`BitImageProcessor` as DINOv2 checkpoints configure it): shortest edge to
 ///   `floor(size * 256 / 224)`, center crop `size x size`, ImageNet mean/std.
 public struct ImageProcessor: Sendable, Equatable {
+    /// How the image is resized before cropping.
     public enum Resize: Sendable, Equatable {
         /// Shorter side to this length, the longer one `floor(length * long / short)`.
         case shortestEdge(Int)

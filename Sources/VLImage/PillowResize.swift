@@ -94,29 +94,20 @@ public enum PillowResize {
         return out
     }
 
+    /// The vertical pass is the horizontal one on the transposed image: the same taps, sums and rounding.
     static func verticalPass(_ pixels: [UInt8], width w: Int, height h: Int, outHeight outH: Int) -> [UInt8] {
-        let (starts, weights) = coefficients(inputSize: h, outputSize: outH)
-        let rounding = Int32(1) << Int32(precisionBits - 1)
-        var out = [UInt8](repeating: 0, count: w * outH * 3)
-        pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<outH {
-                    let k = weights[y]
-                    for x in 0..<w {
-                        var s0 = rounding, s1 = rounding, s2 = rounding
-                        var p = (starts[y] * w + x) * 3
-                        for weight in k {
-                            s0 &+= Int32(src[p]) &* weight
-                            s1 &+= Int32(src[p + 1]) &* weight
-                            s2 &+= Int32(src[p + 2]) &* weight
-                            p += w * 3
-                        }
-                        let d = (y * w + x) * 3
-                        dst[d] = clip8(s0)
-                        dst[d + 1] = clip8(s1)
-                        dst[d + 2] = clip8(s2)
-                    }
-                }
+        transpose(horizontalPass(transpose(pixels, width: w, height: h), width: h, height: w, outWidth: outH), width: outH, height: w)
+    }
+
+    /// `[height, width, 3]` → `[width, height, 3]`.
+    static func transpose(_ pixels: [UInt8], width w: Int, height h: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        for y in 0..<h {
+            for x in 0..<w {
+                let s = (y * w + x) * 3, d = (x * h + y) * 3
+                out[d] = pixels[s]
+                out[d + 1] = pixels[s + 1]
+                out[d + 2] = pixels[s + 2]
             }
         }
         return out

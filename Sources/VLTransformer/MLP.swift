@@ -7,6 +7,7 @@ public import VLCore
 ///   projections are stored fused `[2H, D]` (one GEMM) and the down projection reads the gated half in
 ///   place (leading dimension `2H`).
 public struct MLP: ParameterContainer, Sendable {
+    /// The nonlinearity: an activation between two projections, or SwiGLU's gated product.
     public enum Kind: Sendable, Equatable {
         case standard(Activation)
         case swiGLU

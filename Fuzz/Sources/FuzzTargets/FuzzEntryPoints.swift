@@ -38,3 +38,21 @@ public enum FuzzEntryPoints {
 
     static let shard = SafeTensorsWriter.serialize(["a": Tensor(shape: [2, 2], repeating: 1), "b": Tensor(shape: [3])])
 }
+
+/// libFuzzer's driver (linked in by `-sanitize=fuzzer`).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+/// Hands a fuzz target's process to libFuzzer. SwiftPM links an executable's entry point as `<target>_main`,
+/// which replaces libFuzzer's own `main`, so each target's entry point calls this.
+public func runLibFuzzer(
+    _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ testOneInput: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt {
+    var count = argc
+    var vector = argv
+    return runFuzzerDriver(&count, &vector, testOneInput)
+}

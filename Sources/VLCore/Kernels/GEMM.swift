@@ -24,15 +24,11 @@ public enum GEMM {
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        if m == 0 || n == 0 { return }
-        if k == 0 {
-            scaleRows(c, m: m, n: n, ldc: ldc, beta: beta)
-            return
-        }
         let threads = ComputeThreads.count
         let work = Double(m) * Double(n) * Double(k)
         guard threads > 1, work >= 4_000_000 else {
-            sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            multiplySerially(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                             b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         if n >= 64 * threads {
@@ -45,7 +41,8 @@ public enum GEMM {
                     let end = block == blocks - 1 ? n : (n * (block + 1) / blocks) & ~15
                     if end <= start { continue }
                     let bBlock = transposeB ? b + start * ldb : b + start
-                    sgemm(transposeA, transposeB, m, end - start, k, alpha, a, lda, bBlock, ldb, beta, c + start, ldc)
+                    multiplySerially(transposeA: transposeA, transposeB: transposeB, m: m, n: end - start, k: k, alpha: alpha,
+                                     a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + start, ldc: ldc)
                 }
             }
         } else {
@@ -55,7 +52,8 @@ public enum GEMM {
                     let start = m * block / blocks, end = m * (block + 1) / blocks
                     if end <= start { continue }
                     let aBlock = transposeA ? a + start : a + start * lda
-                    sgemm(transposeA, transposeB, end - start, n, k, alpha, aBlock, lda, b, ldb, beta, c + start * ldc, ldc)
+                    multiplySerially(transposeA: transposeA, transposeB: transposeB, m: end - start, n: n, k: k, alpha: alpha,
+                                     a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: c + start * ldc, ldc: ldc)
                 }
             }
         }
