@@ -14,7 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "VLBlocks", path: ".."),
-        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/package-benchmark", .upToNextMinor(from: "1.38.0"), traits: ["MallocInterposer"]),
     ],
     targets: [
         // Direct access to cblas_sgemm, to show what the VLBlocks wrapper costs on top of it.

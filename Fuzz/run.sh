@@ -22,6 +22,6 @@ for target in "${targets[@]}"; do
   echo "== $target: $runs runs" >&2
   max_len=65536
   if [ "$target" = FuzzImages ]; then max_len=16384; fi  # decoding dominates; small images explore as much
-  ASAN_OPTIONS=detect_leaks=1 .build/release/$target -runs="$runs" -max_len=$max_len -rss_limit_mb=2048 -print_final_stats=1 \
+  VLBLOCKS_FUZZ_SHARDS=$fixtures/encoders/dinov2_registers_sharded ASAN_OPTIONS=detect_leaks=1 .build/release/$target -runs="$runs" -max_len=$max_len -rss_limit_mb=2048 -print_final_stats=1 \
     .corpus/$target 2>&1 | grep -E "^#[0-9]+ +DONE|stat::|ERROR|SUMMARY|crash|leak" || true
 done

@@ -16,10 +16,11 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# The package lists first: on a fresh machine apt-cache knows nothing before an update.
+$sudo apt-get update -qq
 jpeg=libjpeg62-turbo-dev
 if ! apt-cache show "$jpeg" >/dev/null 2>&1; then jpeg=libjpeg-turbo8-dev; fi  # Ubuntu's name
 echo "Installing system libraries (apt): libopenblas-dev liblapacke-dev libpng-dev $jpeg pkg-config" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends libopenblas-dev liblapacke-dev libpng-dev "$jpeg" pkg-config >/dev/null
 have_all || { echo "system libraries still missing after apt-get install" >&2; exit 1; }

@@ -156,16 +156,24 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
     }
 
     /// Cross-attention from `queries [Bq * M, D]` to `context [B * N, D]` into `output [B * M, D]`.
+    /// - Parameter queriesAreProjected: `queries` already went through the query projection (learned queries
+    ///   projected once, at load time, by ``projectQueries(_:rows:output:)``).
     public func crossAttention(
         queries: UnsafePointer<Float>, queryBatch: Int, queryCount m: Int, context: UnsafePointer<Float>,
-        batch: Int, tokens n: Int, mask: Tensor?, workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>
+        batch: Int, tokens n: Int, mask: Tensor?, workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>,
+        queriesAreProjected: Bool = false
     ) {
         let d = width
         workspace.reserve(rows: batch * max(n, m), width: d, heads: heads, queries: m, keys: n)
         let keyValues = workspace.projections  // [B * N, 2D]
-        let projectedQueries = workspace.queries  // [Bq * M, D]
         let attended = workspace.context  // [B * M, D]
-        inputProjection.apply(queries, rows: queryBatch * m, features: 0..<d, output: projectedQueries)
+        let projectedQueries: UnsafePointer<Float>  // [Bq * M, D]
+        if queriesAreProjected {
+            projectedQueries = queries
+        } else {
+            projectQueries(queries, rows: queryBatch * m, output: workspace.queries)
+            projectedQueries = UnsafePointer(workspace.queries)
+        }
         inputProjection.apply(context, rows: batch * n, features: d..<(3 * d), output: keyValues)
         mask.withOptionalPointer { maskPointer in
             for image in 0..<batch {
@@ -179,6 +187,11 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
             }
         }
         self.output.apply(attended, rows: batch * m, output: output)
+    }
+
+    /// The query projection alone: `output[rows, D] = queries · W_qᵀ + b_q`.
+    public func projectQueries(_ queries: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
+        inputProjection.apply(queries, rows: rows, features: 0..<width, output: output)
     }
 
     // MARK: Parameters

@@ -37,13 +37,23 @@ struct BenchEncoderCommand: ParsableCommand {
 
     func validate() throws {
         guard batch > 0, runs > 0, threads > 0 else { throw ValidationError("--batch, --runs and --threads must be positive") }
+        guard batch <= 1024, runs <= 100_000, threads <= 1024 else {
+            throw ValidationError("--batch, --threads at most 1024, --runs at most 100000")
+        }
+        if let resolution, !(1...ImageProcessor.maximumSide).contains(resolution) {
+            throw ValidationError("--resolution must be between 1 and \(ImageProcessor.maximumSide)")
+        }
     }
 
     func run() throws {
         ComputeThreads.set(threads)
         let preset = try VisionPreset.named(self.preset)
-        let tower = try VisionTower.random(preset)
         let side = resolution ?? preset.configuration.imageSize
+        let shape = [batch, preset.configuration.channels, side, side]
+        guard let count = Tensor.checkedCount(shape), count <= SizeLimits.maximumActivationElements else {
+            throw CommandFailure("pixels \(shape.shapeDescription) exceed \(SizeLimits.maximumActivationElements) elements")
+        }
+        let tower = try VisionTower.random(preset)
         var rng = SplitMix(seed: 7)
         let pixels = Tensor(shape: [batch, preset.configuration.channels, side, side]) { buffer in
             for i in buffer.indices { buffer[i] = rng.nextSigned() }

@@ -55,6 +55,11 @@ struct BenchConnectorsCommand: ParsableCommand {
         guard grid > 0, dv > 0, dl > 0, batch > 0, runs > 0, threads > 0 else {
             throw ValidationError("--grid, --dv, --dl, --batch, --runs and --threads must be positive")
         }
+        guard let count = Tensor.checkedCount([batch, grid, grid, max(dv, dl), 4]), count <= SizeLimits.maximumActivationElements,
+              threads <= 1024, runs <= 100_000
+        else {
+            throw ValidationError("--batch x --grid² x max(--dv, --dl) too large (limit \(SizeLimits.maximumActivationElements / 4))")
+        }
         _ = try ConnectorVariants.tokenCounts(tokens)
     }
 

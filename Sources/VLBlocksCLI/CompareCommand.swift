@@ -28,26 +28,68 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Write a latency chart as SVG.") var svg: String?
     @Flag(help: "Small encoder and fewer runs: the README's main job.") var quick = false
 
+    func validate() throws {
+        guard batch > 0, dl > 0, threads > 0 else { throw ValidationError("--batch, --dl and --threads must be positive") }
+        guard batch <= 1024, dl <= SizeLimits.maximumDimension, threads <= 1024 else {
+            throw ValidationError("--batch and --threads at most 1024, --dl at most \(SizeLimits.maximumDimension)")
+        }
+        if let runs, !(1...100_000).contains(runs) { throw ValidationError("--runs must be between 1 and 100000") }
+        if checkpoint != nil, encoder != nil { throw ValidationError("give --encoder or --checkpoint, not both") }
+        let sides = try Self.sides(resolutions)
+        let counts = try ConnectorVariants.tokenCounts(tokens)
+        for kind in try Self.kinds(connectors) {
+            // Every connector at every token count: non-square counts for avg-pool and c-abs fail here, not mid-sweep.
+            for count in counts {
+                do { try ConnectorVariants.configuration(kind, dv: 16, dl: 16, tokens: count).validate(file: "--tokens") } catch {
+                    throw ValidationError("\(kind): \(error)")
+                }
+            }
+        }
+        if checkpoint == nil {
+            let preset = try VisionPreset.named(encoder ?? (quick ? "dinov2-s14" : "clip-vit-l14"))
+            try Self.checkResolutions(sides, patchSize: preset.configuration.patchSize, nativeSize: preset.configuration.imageSize)
+        }
+    }
+
+    static func sides(_ text: String) throws -> [Int] {
+        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ (1...ImageProcessor.maximumSide).contains($0 ?? 0) }) else {
+            throw ValidationError("--resolutions takes pixel sides (1 ... \(ImageProcessor.maximumSide)) separated by commas, e.g. 224,336")
+        }
+        return values.map { $0! }
+    }
+
+    static func kinds(_ text: String) throws -> [String] {
+        let kinds = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for kind in kinds where !ConnectorVariants.names.contains(kind) {
+            throw ValidationError("unknown connector '\(kind)'; known: \(ConnectorVariants.names.joined(separator: ", "))")
+        }
+        guard !kinds.isEmpty else { throw ValidationError("--connectors names at least one connector") }
+        return kinds
+    }
+
+    static func checkResolutions(_ sides: [Int], patchSize: Int, nativeSize: Int) throws {
+        for side in sides where side % patchSize != 0 && side != nativeSize {
+            throw ValidationError("resolution \(side) is not a multiple of the patch size \(patchSize)")
+        }
+    }
+
     func run() throws {
         ComputeThreads.set(threads)
-        guard batch > 0, dl > 0, threads > 0 else { throw ValidationError("--batch, --dl and --threads must be positive") }
+        let sides = try Self.sides(resolutions)
+        let counts = try ConnectorVariants.tokenCounts(tokens)
+        let kinds = try Self.kinds(connectors)
         let tower: VisionTransformer
         let name: String
         if let checkpoint {
             tower = try VisionTower.load(directory: checkpoint)
             name = (checkpoint as NSString).lastPathComponent
+            try Self.checkResolutions(sides, patchSize: tower.configuration.patchSize, nativeSize: tower.configuration.imageSize)
         } else {
             let preset = try VisionPreset.named(encoder ?? (quick ? "dinov2-s14" : "clip-vit-l14"))
             tower = try VisionTower.random(preset)
             name = preset.name
         }
-        let sides = try ConnectorVariants.tokenCounts(resolutions)
-        for side in sides where side % tower.configuration.patchSize != 0 {
-            throw ValidationError("resolution \(side) is not a multiple of the patch size \(tower.configuration.patchSize)")
-        }
-        let counts = try ConnectorVariants.tokenCounts(tokens)
-        let kinds = connectors.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for kind in kinds { _ = try ConnectorVariants.configuration(kind, dv: 8, dl: 8, tokens: 4) }
         let comparison = ConnectorComparison(tower: tower, encoderName: name, resolutions: sides, tokenCounts: counts, connectors: kinds,
                                              languageWidth: dl, batch: batch, runs: runs ?? (quick ? 2 : 3))
         let progress = ProgressLine()

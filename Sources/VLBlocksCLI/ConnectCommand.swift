@@ -36,7 +36,7 @@ struct ConnectCommand: ParsableCommand {
         var inputs: [String: Tensor] = [:]
         for name in projector.inputNames {
             guard file.entry(named: name) != nil else {
-                throw ValidationError("\(input) has no tensor named '\(name)' (it holds: \(file.tensorNames.joined(separator: ", ")))")
+                throw CommandFailure("\(input) has no tensor named '\(name)' (it holds: \(file.tensorNames.joined(separator: ", ")))")
             }
             inputs[name] = try file.readTensor(named: name)
         }

@@ -38,6 +38,7 @@ struct EncodeCommand: ParsableCommand {
 
     func validate() throws {
         guard (pixels == nil) != (image == nil) else { throw ValidationError("give exactly one of --pixels and --image") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
     }
 
     func run() throws {
@@ -52,12 +53,12 @@ struct EncodeCommand: ParsableCommand {
             }
             let native = family == .dinov2 ? 224 : tower.configuration.imageSize
             let processor = try ImageProcessor.forCheckpoint(directory: checkpoint, family: family, nativeSize: native)
-            values = processor.pixelValues(try RGBImage(contentsOf: image, alpha: alpha))
+            values = try processor.pixelValues(try RGBImage(contentsOf: image, alpha: alpha))
         } else {
             let path = pixels!
             let input = try SafeTensorsFile(path: path)
             guard input.entry(named: "pixel_values") != nil else {
-                throw ValidationError("\(path) has no tensor named 'pixel_values' (it holds: \(input.tensorNames.joined(separator: ", ")))")
+                throw CommandFailure("\(path) has no tensor named 'pixel_values' (it holds: \(input.tensorNames.joined(separator: ", ")))")
             }
             values = try input.readTensor(named: "pixel_values")
         }

@@ -24,7 +24,7 @@ struct PreprocessCommand: ParsableCommand {
 
     func run() throws {
         let decoded = try RGBImage(contentsOf: image, alpha: alpha)
-        let pixels = ImageProcessor(processor, size: size).pixelValues(decoded)
+        let pixels = try ImageProcessor(processor, size: size).pixelValues(decoded)
         try SafeTensorsWriter.write(["pixel_values": pixels], metadata: ["processor": processor.rawValue, "size": String(size)],
                                     to: output)
     }

@@ -63,6 +63,6 @@ extension RGBImage {
                 out[d + 2] = pixels[s + 2]
             }
         }
-        return RGBImage(width: outW, height: outH, pixels: out)
+        return RGBImage(checkedWidth: outW, height: outH, pixels: out)
     }
 }

@@ -57,25 +57,44 @@ public struct ImageProcessor: Sendable, Equatable {
             && l.rescaleFactor == r.rescaleFactor && l.mean == r.mean && l.std == r.std
     }
 
+    /// Largest side a resize or crop may produce: 16384 pixels, with at most ``RGBImage/defaultPixelLimit``
+    /// pixels in all (a thin image resized by its shortest edge would otherwise ask for terabytes).
+    public static let maximumSide = 16_384
+
     /// The 8-bit image after resizing and cropping (before rescaling and normalising).
-    public func resizedAndCropped(_ image: RGBImage) -> RGBImage {
+    /// - Throws: ``ImageError/empty(file:)`` for an image without pixels; ``ImageError/tooLarge(file:reason:)``
+    ///   when a target size is not positive or the resized image would exceed the limits (``maximumSide``).
+    public func resizedAndCropped(_ image: RGBImage) throws(ImageError) -> RGBImage {
+        guard image.width > 0, image.height > 0 else { throw .empty(file: "<image>") }
         var result = image
         switch resize {
         case .shortestEdge(let length)?:
             let (w, h) = (image.width, image.height)
             let (short, long) = w <= h ? (w, h) : (h, w)
-            let newLong = Int(Double(length) * Double(long) / Double(short))
-            let (outW, outH) = w <= h ? (length, newLong) : (newLong, length)
+            let newLong = Double(length) * Double(long) / Double(short)
+            guard newLong < Double(Self.maximumSide) + 1 else {
+                throw .tooLarge(file: "<image>", reason: "resizing \(w) x \(h) to a shortest edge of \(length) gives a side of \(Int(newLong)) > \(Self.maximumSide)")
+            }
+            let (outW, outH) = w <= h ? (length, Int(newLong)) : (Int(newLong), length)
+            try Self.checkTarget(width: outW, height: outH, step: "resize")
             result = PillowResize.bicubic(image, width: outW, height: outH)
         case .exact(let height, let width)?:
+            try Self.checkTarget(width: width, height: height, step: "resize")
             result = PillowResize.bicubic(image, width: width, height: height)
         case nil:
             break
         }
         if let crop {
+            try Self.checkTarget(width: crop.width, height: crop.height, step: "crop")
             result = Self.centerCrop(result, height: crop.height, width: crop.width)
         }
         return result
+    }
+
+    static func checkTarget(width: Int, height: Int, step: String) throws(ImageError) {
+        guard (1...maximumSide).contains(width), (1...maximumSide).contains(height), width * height <= RGBImage.defaultPixelLimit else {
+            throw .tooLarge(file: "<image>", reason: "\(step) to \(width) x \(height) is outside 1 ... \(maximumSide) per side or above \(RGBImage.defaultPixelLimit) pixels")
+        }
     }
 
     /// transformers' `center_crop`: offsets `(H - h) // 2`, `(W - w) // 2`, zero padding when the crop is
@@ -94,13 +113,14 @@ public struct ImageProcessor: Sendable, Equatable {
                 for c in 0..<3 { out[(y * width + x) * 3 + c] = image.pixels[(sy * image.width + sx) * 3 + c] }
             }
         }
-        return RGBImage(width: width, height: height, pixels: out)
+        return RGBImage(checkedWidth: width, height: height, pixels: out)
     }
 
     /// `pixel_values [1, 3, H, W]`: `(float32(v * rescale) - mean) / std` per channel, in the order and
     /// precision transformers uses (rescale in Double, then fp32).
-    public func pixelValues(_ image: RGBImage) -> Tensor {
-        let processed = resizedAndCropped(image)
+    /// - Throws: as ``resizedAndCropped(_:)``.
+    public func pixelValues(_ image: RGBImage) throws(ImageError) -> Tensor {
+        let processed = try resizedAndCropped(image)
         let (w, h) = (processed.width, processed.height)
         return Tensor(shape: [1, 3, h, w]) { out in
             for c in 0..<3 {
@@ -125,14 +145,24 @@ extension ImageProcessor {
         guard resample == 3 else {
             throw ConfigurationError(field: "\(file): resample", reason: "only bicubic (3) is supported, got \(resample)")
         }
-        func sizePair(_ key: String) throws(ConfigurationError) -> (Int?, Int?, Int?) {
+        // transformers' get_size_dict: a bare integer `size` is the shortest edge (CLIP, SigLIP and Bit processors
+        // all set default_to_square = False); a bare integer `crop_size` is a square.
+        func sizePair(_ key: String, integerIsShortestEdge: Bool) throws(ConfigurationError) -> (Int?, Int?, Int?) {
+            func checked(_ value: Int, _ name: String) throws(ConfigurationError) -> Int {
+                guard (1...Self.maximumSide).contains(value) else {
+                    throw ConfigurationError(field: "\(file): \(name)", reason: "\(value) is outside 1 ... \(Self.maximumSide)")
+                }
+                return value
+            }
             switch json[key] {
-            case .integer(let v)?: return (nil, v, v)
+            case .integer(let v)?:
+                let side = try checked(v, key)
+                return integerIsShortestEdge ? (side, nil, nil) : (nil, side, side)
             case .object?:
                 let sub = JSONConfigReader(json: json[key]!, file: "\(file): \(key)")
-                let edge = json[key]!["shortest_edge"] != nil ? try sub.int("shortest_edge", 0) : nil
-                let height = json[key]!["height"] != nil ? try sub.int("height", 0) : nil
-                let width = json[key]!["width"] != nil ? try sub.int("width", 0) : nil
+                let edge = json[key]!["shortest_edge"] != nil ? try checked(sub.int("shortest_edge", 0), "\(key).shortest_edge") : nil
+                let height = json[key]!["height"] != nil ? try checked(sub.int("height", 0), "\(key).height") : nil
+                let width = json[key]!["width"] != nil ? try checked(sub.int("width", 0), "\(key).width") : nil
                 return (edge, height, width)
             case nil, .null?: return (nil, nil, nil)
             default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected an integer or an object")
@@ -140,14 +170,14 @@ extension ImageProcessor {
         }
         var resize: Resize?
         if try r.bool("do_resize", true) {
-            let (edge, height, width) = try sizePair("size")
+            let (edge, height, width) = try sizePair("size", integerIsShortestEdge: true)
             if let edge { resize = .shortestEdge(edge) } else if let height, let width { resize = .exact(height: height, width: width) } else {
                 throw ConfigurationError(field: "\(file): size", reason: "needs shortest_edge, or height and width")
             }
         }
         var crop: (height: Int, width: Int)?
         if try r.bool("do_center_crop", false) {
-            let (_, height, width) = try sizePair("crop_size")
+            let (_, height, width) = try sizePair("crop_size", integerIsShortestEdge: false)
             guard let height, let width else { throw ConfigurationError(field: "\(file): crop_size", reason: "needs height and width") }
             crop = (height, width)
         }

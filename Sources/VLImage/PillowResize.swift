@@ -64,7 +64,7 @@ public enum PillowResize {
                 size.height = outH
             }
         }
-        return RGBImage(width: outW, height: outH, pixels: pixels)
+        return RGBImage(checkedWidth: outW, height: outH, pixels: pixels)
     }
 
     static func horizontalPass(_ pixels: [UInt8], width w: Int, height h: Int, outWidth outW: Int) -> [UInt8] {

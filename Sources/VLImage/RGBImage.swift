@@ -1,4 +1,5 @@
 import Foundation
+import VLCore
 internal import CVLBlocksImageCodecs
 
 /// An 8-bit RGB image, rows top to bottom, pixels interleaved `R G B`.
@@ -8,8 +9,18 @@ public struct RGBImage: Sendable, Equatable {
     /// `height * width * 3` bytes.
     public let pixels: [UInt8]
 
-    public init(width: Int, height: Int, pixels: [UInt8]) {
-        precondition(width >= 0 && height >= 0 && pixels.count == width * height * 3, "pixel count does not match the size")
+    /// Wraps interleaved RGB bytes.
+    /// - Throws: ``ImageError/corrupt(file:reason:)`` when `pixels` does not hold `height * width * 3` bytes.
+    public init(width: Int, height: Int, pixels: [UInt8]) throws(ImageError) {
+        guard width >= 0, height >= 0, let count = Tensor.checkedCount([height, width, 3]), pixels.count == count else {
+            throw .corrupt(file: "<memory>", reason: "\(pixels.count) bytes for a \(width) x \(height) RGB image")
+        }
+        self.init(checkedWidth: width, height: height, pixels: pixels)
+    }
+
+    /// For the library's own results, whose sizes hold by construction.
+    init(checkedWidth width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * 3, "pixel count does not match the size")
         self.width = width
         self.height = height
         self.pixels = pixels
@@ -75,7 +86,7 @@ public struct RGBImage: Sendable, Equatable {
                 rgb[3 * i + 2] = b
             }
         }
-        var image = RGBImage(width: w, height: h, pixels: rgb)
+        var image = RGBImage(checkedWidth: w, height: h, pixels: rgb)
         if isJPEG, decoded.exif != nil {
             let exif = [UInt8](UnsafeBufferPointer(start: decoded.exif, count: decoded.exif_size))
             image = image.oriented(ExifOrientation(exif: exif))

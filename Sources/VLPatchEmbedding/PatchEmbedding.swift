@@ -10,26 +10,35 @@ public struct PatchEmbedding: ParameterContainer, Sendable {
     public let weight: Tensor
     public let bias: Tensor?
     public let patchSize: Int
+    /// The checkpoint's `image_size`, accepted as an input side even when it is not a multiple of the patch
+    /// size (SigLIP so400m: 384 px, 14 px patches); the convolution then drops the last `image_size % p`
+    /// rows and columns, as `nn.Conv2d` does. Nil accepts multiples of the patch size only.
+    public let nativeImageSize: Int?
     public let path: String
 
     public var channels: Int { weight.shape[1] }
     public var width: Int { weight.shape[0] }
 
-    public init(_ scope: ParameterScope, channels: Int, width: Int, patchSize: Int, bias: Bool) throws {
+    public init(
+        _ scope: ParameterScope, channels: Int, width: Int, patchSize: Int, bias: Bool, nativeImageSize: Int? = nil
+    ) throws {
         let fanIn = channels * patchSize * patchSize
         self.weight = try scope.load("weight", shape: [width, channels, patchSize, patchSize], initializer: .fanIn(fanIn))
         self.bias = bias ? try scope.load("bias", shape: [width], initializer: .fanIn(fanIn)) : nil
         self.patchSize = patchSize
+        self.nativeImageSize = nativeImageSize
         self.path = scope.prefix
     }
 
-    /// The patch grid of an `height x width` image.
-    /// - Throws: ``ShapeError`` when `pixels` is not `[B, C, H, W]` with H and W positive multiples of the patch size.
+    /// The patch grid of an `height x width` image: `(H / p, W / p)`, rounded down for the native size.
+    /// - Throws: ``ShapeError`` when `pixels` is not `[B, C, H, W]` with H and W positive multiples of the patch
+    ///   size (or ``nativeImageSize``).
     public func grid(for pixels: Tensor) throws(ShapeError) -> (height: Int, width: Int) {
-        let expected = "[B, \(channels), H, W] with H and W positive multiples of \(patchSize)"
+        var expected = "[B, \(channels), H, W] with H and W positive multiples of \(patchSize)"
+        if let native = nativeImageSize, native % patchSize != 0 { expected += " (or \(native))" }
+        func accepted(_ side: Int) -> Bool { side >= patchSize && (side % patchSize == 0 || side == nativeImageSize) }
         guard pixels.rank == 4, pixels.shape[0] > 0, pixels.shape[1] == channels,
-              pixels.shape[2] > 0, pixels.shape[3] > 0,
-              pixels.shape[2] % patchSize == 0, pixels.shape[3] % patchSize == 0
+              accepted(pixels.shape[2]), accepted(pixels.shape[3])
         else {
             throw ShapeError(path: path, tensor: "pixel_values", expected: expected, actual: pixels.shape)
         }

@@ -55,12 +55,12 @@ public struct VisionEmbeddings: ParameterContainer, Sendable {
 
     public init(
         _ scope: ParameterScope, keys: EmbeddingKeys, channels: Int, width: Int, patchSize: Int, nativeGrid: Int,
-        registerCount: Int, interpolation: PositionInterpolation
+        registerCount: Int, interpolation: PositionInterpolation, nativeImageSize: Int? = nil
     ) throws {
         self.keys = keys
         self.path = scope.prefix
         patchEmbedding = try PatchEmbedding(scope[keys.patch], channels: channels, width: width, patchSize: patchSize,
-                                            bias: keys.patchBias)
+                                            bias: keys.patchBias, nativeImageSize: nativeImageSize)
         if let name = keys.classToken {
             let shape = keys.classTokenHasBatchAxes ? [1, 1, width] : [width]
             classToken = try scope.load(name, shape: shape, initializer: .random(std: 0.02)).reshaped([width])

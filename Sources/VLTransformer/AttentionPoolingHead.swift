@@ -9,6 +9,9 @@ public import VLCore
 /// `attention.out_proj.{weight,bias}`, `layernorm.*`, `mlp.fc1.*`, `mlp.fc2.*`.
 public struct AttentionPoolingHead: ParameterContainer, Sendable {
     public let probe: Tensor
+    /// `probe · W_qᵀ + b_q` `[T, D]`: the probes do not depend on the input, so their query projection is
+    /// computed once, at load time, by the same kernel a call would use (bitwise the same result).
+    let projectedProbe: Tensor
     public let attention: MultiHeadAttention
     public let layerNorm: LayerNorm
     public let mlp: MLP
@@ -27,6 +30,10 @@ public struct AttentionPoolingHead: ParameterContainer, Sendable {
         layerNorm = try LayerNorm(scope["layernorm"], width: width, epsilon: epsilon)
         mlp = try MLP(scope["mlp"], inFeatures: width, hiddenFeatures: intermediateSize, kind: .standard(activation))
         path = scope.prefix
+        let (probe, attention) = (self.probe, self.attention)
+        projectedProbe = Tensor(shape: [probes, width]) { out in
+            probe.withUnsafeBufferPointer { attention.projectQueries($0.baseAddress!, rows: probes, output: out.baseAddress!) }
+        }
     }
 
     /// `[B, N, D]` → `[B, T, D]`.
@@ -41,10 +48,10 @@ public struct AttentionPoolingHead: ParameterContainer, Sendable {
         defer { hidden.deallocate(); normed.deallocate() }
         return Tensor(shape: [batch, t, d]) { out in
             x.withUnsafeBufferPointer { context in
-                probe.withUnsafeBufferPointer { queries in
+                projectedProbe.withUnsafeBufferPointer { queries in
                     attention.crossAttention(queries: queries.baseAddress!, queryBatch: 1, queryCount: t,
                                              context: context.baseAddress!, batch: batch, tokens: n, mask: nil,
-                                             workspace: &workspace, output: out.baseAddress!)
+                                             workspace: &workspace, output: out.baseAddress!, queriesAreProjected: true)
                 }
             }
             layerNorm.apply(out.baseAddress!, rows: batch * t, output: normed)
@@ -59,8 +66,10 @@ public struct AttentionPoolingHead: ParameterContainer, Sendable {
         try mlp.visitParameters(prefix: "mlp", visit)
     }
 
-    /// FLOPs for `batch` inputs of `tokens` tokens.
+    /// FLOPs for `batch` inputs of `tokens` tokens (the probes' query projection is done at load time).
     public func flops(batch: Int, tokens: Int) -> Int {
-        attention.flops(batch: batch, queries: probes, keys: tokens, sharedQueries: true) + mlp.flops(rows: batch * probes)
+        let queryProjection = 2 * probes * width * width
+        return attention.flops(batch: batch, queries: probes, keys: tokens, sharedQueries: true) - queryProjection
+            + mlp.flops(rows: batch * probes)
     }
 }

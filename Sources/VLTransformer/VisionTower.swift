@@ -48,9 +48,13 @@ public enum VisionTower {
         }
         // Older CLIP checkpoints carry the non-persistent `position_ids` buffer.
         let loader = ParameterLoader(source: source, ignoring: ["embeddings.position_ids"], packWeights: packWeights)
-        let tower = try VisionTransformer(loader.root, configuration: configuration, keys: keys)
-        try loader.finish()
-        return tower
+        do {
+            let tower = try VisionTransformer(loader.root, configuration: configuration, keys: keys)
+            try loader.finish()
+            return tower
+        } catch let error as ParameterError {
+            throw error.prefixingPaths(with: prefix)  // name the keys as the file spells them
+        }
     }
 
     /// A tower of a preset's size with random weights (deterministic per seed), for benchmarks.

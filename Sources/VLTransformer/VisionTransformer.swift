@@ -70,7 +70,8 @@ public struct VisionTransformer: Layer, ParameterContainer {
         let interpolation: PositionInterpolation = c.family == .dinov2WithRegisters ? .bicubicAntialiased : .bicubic
         embeddings = try VisionEmbeddings(
             scope["embeddings"], keys: keys.embeddings, channels: c.channels, width: c.hiddenSize, patchSize: c.patchSize,
-            nativeGrid: c.nativeGrid, registerCount: c.registerTokens, interpolation: interpolation)
+            nativeGrid: c.nativeGrid, registerCount: c.registerTokens, interpolation: interpolation,
+            nativeImageSize: c.imageSize)
         preNorm = try keys.preNorm.map { try LayerNorm(scope[$0], width: c.hiddenSize, epsilon: c.layerNormEpsilon) }
         blocks = try (0..<c.layers).map { i in
             try TransformerBlock(
@@ -97,6 +98,14 @@ public struct VisionTransformer: Layer, ParameterContainer {
         let (gh, gw) = try embeddings.patchEmbedding.grid(for: pixels)
         let batch = pixels.shape[0], d = configuration.hiddenSize
         let n = embeddings.tokenCount(gridHeight: gh, gridWidth: gw)
+        let widest = max(3 * d, blocks.first?.mlp.scratchWidth ?? 1)
+        for scratch in [[batch, n, widest], [configuration.heads, n, n]] {
+            guard let count = Tensor.checkedCount(scratch), count <= SizeLimits.maximumActivationElements else {
+                throw ShapeError(path: "embeddings", tensor: "pixel_values",
+                                 expected: "an input whose scratch \(scratch.shapeDescription) stays within \(SizeLimits.maximumActivationElements) elements",
+                                 actual: pixels.shape)
+            }
+        }
         var states: [Tensor] = []
         var x = Tensor(shape: [batch, n, d]) { out in
             embeddings.apply(pixels, gridHeight: gh, gridWidth: gw, output: out.baseAddress!)

@@ -76,9 +76,11 @@ public struct VisionTransformerConfiguration: Codable, Sendable, Equatable {
             throw ConfigurationError(field: "num_attention_heads",
                                      reason: "\(heads) heads do not divide hidden_size \(hiddenSize)")
         }
-        guard patchSize > 0, imageSize >= patchSize, imageSize % patchSize == 0 else {
+        // The native size need not be a multiple of the patch (SigLIP so400m: 384 px, 14 px patches, a 27 x 27
+        // grid): the patch convolution drops the remainder, as nn.Conv2d does.
+        guard patchSize > 0, imageSize >= patchSize else {
             throw ConfigurationError(field: "image_size",
-                                     reason: "image_size \(imageSize) is not a positive multiple of patch_size \(patchSize)")
+                                     reason: "image_size \(imageSize) is smaller than patch_size \(patchSize)")
         }
         guard channels > 0, intermediateSize > 0, registerTokens >= 0 else {
             throw ConfigurationError(field: "config", reason: "channels, intermediate size and register count must be positive")

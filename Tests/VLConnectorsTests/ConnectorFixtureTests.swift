@@ -47,6 +47,10 @@ import VLTestSupport
         guard case .connector(let c) = projector else { Issue.record("not a connector"); return }
         #expect(try c.outputTokens(forInputTokens: 36) == 9)
         #expect(c.parameterCount == (try SafeTensorsFile(path: Fixtures.path("connectors/c_abs/weights.safetensors"))).entries.reduce(0) { $0 + $1.shape.reduce(1, *) })
-        #expect(c.flops(batch: 1, inputTokens: 36) > 0)
+        // 2 x multiply-adds of the convolutions and linears (Dv 24, hidden 16, Dl 40, depth 2, T 9, 6 x 6 grid):
+        // stage 1 b1 (24 -> 16, SE 6, downsample) 84,480 + b2 (SE 4) 47,488; stage 2 on 3 x 3, 2 x 12,064;
+        // readout 9 x (16 -> 40 -> 40) 40,320.
+        #expect(c.flops(batch: 1, inputTokens: 36) == 196_416)
+        #expect(c.flops(batch: 2, inputTokens: 36) == 2 * 196_416)
     }
 }

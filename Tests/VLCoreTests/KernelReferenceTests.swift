@@ -207,12 +207,8 @@ import VLTestSupport
             Softmax.inPlace(&y, rows: 64, width: 768)
             return y
         }
-        let saved = ComputeThreads.count
-        defer { ComputeThreads.set(saved) }
-        ComputeThreads.set(1)
-        let serial = run()
-        ComputeThreads.set(2)
-        #expect(run() == serial)
+        let serial = ComputeThreads.withCount(1) { run() }
+        #expect(ComputeThreads.withCount(2) { run() } == serial)
     }
 }
 

@@ -37,7 +37,7 @@ import VLTestSupport
         let alpha: RGBImage.AlphaHandling = name == "chelsea_alpha.png" ? .compositeOnWhite : .drop
         let image = try RGBImage(contentsOf: Fixtures.path("images/\(name)"), alpha: alpha)
         for family in ImageProcessor.Family.allCases {
-            let processed = ImageProcessor(family, size: 64).resizedAndCropped(image)
+            let processed = try ImageProcessor(family, size: 64).resizedAndCropped(image)
             let reference = try Self.expected["\(Self.stem(name)).\(family.rawValue).u8"]
             #expect([processed.height, processed.width, 3] == reference.shape)
             let levels = zip(Self.bytes(processed), reference.scalars).map { abs($0 - $1) }
@@ -50,7 +50,7 @@ import VLTestSupport
     @Test("pixel_values match CLIPImageProcessorPil at 224")
     func pixelValues() throws {
         let image = try RGBImage(contentsOf: Fixtures.path("images/chelsea.png"))
-        let values = ImageProcessor(.clip, size: 224).pixelValues(image)
+        let values = try ImageProcessor(.clip, size: 224).pixelValues(image)
         let reference = try Self.expected["chelsea.clip224.pixel_values"]
         #expect(values.shape == [1, 3, 224, 224])
         expectClose(values, reference, absolute: 1e-3, relative: 1e-3)  // fp16-stored reference
@@ -59,7 +59,7 @@ import VLTestSupport
     @Test("Alpha composited on white matches transformers' convert_to_rgb")
     func alphaOnWhite() throws {
         let image = try RGBImage(contentsOf: Fixtures.path("images/chelsea_alpha.png"), alpha: .compositeOnWhite)
-        let processed = ImageProcessor(.clip, size: 64).resizedAndCropped(image)
+        let processed = try ImageProcessor(.clip, size: 64).resizedAndCropped(image)
         #expect(Self.bytes(processed) == (try Self.expected["chelsea_alpha.clip.white.u8"]).scalars)
     }
 

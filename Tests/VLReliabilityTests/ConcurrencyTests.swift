@@ -67,11 +67,14 @@ import VLTransformer
             for i in 0..<Self.tasks {
                 group.addTask {
                     var local = shared
-                    local.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = Float(i) } }
+                    local.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = Float(i + 2) } }
                     return local.scalars.reduce(0, +)
                 }
             }
-            for await sum in group { #expect(sum.truncatingRemainder(dividingBy: 1024) == 0) }
+            var sums: [Float] = []
+            for await sum in group { sums.append(sum) }
+            // Each task saw only its own writes: the sums are 1024 x (2 ... 9), each once.
+            #expect(sums.sorted() == (0..<Self.tasks).map { Float(1024 * ($0 + 2)) })
         }
         #expect(shared.scalars.allSatisfy { $0 == 1 })
     }

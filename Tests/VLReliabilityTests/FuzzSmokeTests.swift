@@ -47,56 +47,78 @@ import VLTestSupport
         paths.compactMap { FileManager.default.contents(atPath: Fixtures.path($0)).map(Array.init) }
     }
 
-    static func run(seed: UInt64, corpus: [[UInt8]], _ body: ([UInt8]) -> Void) {
+    /// Feeds the seeds, then `iterations` mutants, to `body` (which says whether it accepted the input).
+    /// Returns how many seeds and how many mutants were accepted.
+    static func run(seed: UInt64, corpus: [[UInt8]], _ body: ([UInt8]) -> Bool) -> (seeds: Int, mutants: Int) {
         var mutator = Mutator(state: seed)
-        for input in corpus { body(input) }
-        for _ in 0..<iterations {
-            body(mutator.mutate(corpus[mutator.below(corpus.count)], corpus: corpus))
+        var seeds = 0, mutants = 0
+        for input in corpus where body(input) { seeds += 1 }
+        for _ in 0..<iterations where body(mutator.mutate(corpus[mutator.below(corpus.count)], corpus: corpus)) {
+            mutants += 1
         }
+        return (seeds, mutants)
     }
+
+    // Each test demands that the valid seeds are accepted (so the loop reaches past the first checks) and that
+    // some mutants are accepted and some refused (so both paths run); a crash anywhere fails the run.
 
     @Test func safeTensors() {
         let seeds = Self.corpus(["safetensors/valid/mixed.safetensors", "safetensors/valid/no_tensors.safetensors",
                                  "core/linear.safetensors", "safetensors/malformed/hole.safetensors"])
-        var accepted = 0
-        Self.run(seed: 1, corpus: seeds) { bytes in
-            guard let file = try? SafeTensorsFile(bytes: bytes) else { return }
-            accepted += 1
+        let accepted = Self.run(seed: 1, corpus: seeds) { bytes in
+            guard let file = try? SafeTensorsFile(bytes: bytes) else { return false }
             for entry in file.entries where entry.dtype.convertsToFloat32 { _ = try? file.readTensor(named: entry.name) }
+            return true
         }
-        #expect(accepted >= 3)
+        #expect(accepted.seeds == 3)  // the fourth seed is malformed
+        #expect(accepted.mutants > 0 && accepted.mutants < Self.iterations)
     }
 
     @Test func configs() throws {
         let seeds = Self.corpus(["encoders/clip_vision/config.json", "encoders/dinov2_swiglu/config.json",
                                  "encoders/siglip_full/config.json", "connectors/c_abs/config.json",
                                  "connectors/i_mof/config.json", "connectors/a_mof/config.json"])
-        Self.run(seed: 2, corpus: seeds) { bytes in
-            guard let json = try? JSONValue.parse(bytes) else { return }
-            _ = try? VisionTransformerConfiguration(huggingFaceConfig: json)
-            _ = try? ConnectorConfiguration(json: json)
-            _ = try? MixtureConfiguration(json: json)
-            _ = try? ImageProcessor(preprocessorConfig: json)
+        let thin = try RGBImage(width: 3, height: 1, pixels: [0, 64, 128, 192, 255, 1, 2, 3, 4])
+        let accepted = Self.run(seed: 2, corpus: seeds) { bytes in
+            guard let json = try? JSONValue.parse(bytes) else { return false }
+            var parsed = 0
+            if (try? VisionTransformerConfiguration(huggingFaceConfig: json)) != nil { parsed += 1 }
+            if (try? ConnectorConfiguration(json: json)) != nil { parsed += 1 }
+            if (try? MixtureConfiguration(json: json)) != nil { parsed += 1 }
+            if let processor = try? ImageProcessor(preprocessorConfig: json) {
+                parsed += 1
+                if case .shortestEdge(let edge)? = processor.resize, edge <= 256 { _ = try? processor.pixelValues(thin) }
+            }
+            return parsed > 0
         }
+        #expect(accepted.seeds == seeds.count)
+        #expect(accepted.mutants > 0 && accepted.mutants < Self.iterations)
     }
 
     @Test func shardedIndex() {
-        let shard = SafeTensorsWriter.serialize(["a": Tensor(shape: [2])])
-        let seeds = Self.corpus(["encoders/dinov2_registers_sharded/model.safetensors.index.json"])
-        Self.run(seed: 3, corpus: seeds) { bytes in
-            _ = try? ShardedCheckpoint(indexBytes: bytes, label: "fuzz") { (_: String) throws(SafeTensorsError) -> SafeTensorsFile in
-                try SafeTensorsFile(bytes: shard)
-            }
+        // The seed's own shards, opened once; any other shard name gets a small valid file.
+        let folder = "encoders/dinov2_registers_sharded/"
+        var shards: [String: SafeTensorsFile] = [:]
+        for name in ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"] {
+            shards[name] = try? SafeTensorsFile(path: Fixtures.path(folder + name))
         }
+        let fallback = SafeTensorsWriter.serialize(["a": Tensor(shape: [2])])
+        let seeds = Self.corpus([folder + "model.safetensors.index.json"])
+        let accepted = Self.run(seed: 3, corpus: seeds) { bytes in
+            (try? ShardedCheckpoint(indexBytes: bytes, label: "fuzz") { (name: String) throws(SafeTensorsError) -> SafeTensorsFile in
+                if let seed = shards[name] { return seed }
+                return try SafeTensorsFile(bytes: fallback)
+            }) != nil
+        }
+        #expect(accepted.seeds == 1)
+        #expect(accepted.mutants > 0 && accepted.mutants < Self.iterations)
     }
 
     @Test func images() {
         let seeds = Self.corpus(["images/coffee_exif_rotate.jpg", "images/coffee_palette.png", "images/coffee_progressive.jpg",
                                  "images/astronaut_grey.png"])
-        var decoded = 0
-        Self.run(seed: 4, corpus: seeds) { bytes in
-            if (try? RGBImage(encoded: bytes, pixelLimit: 1 << 20)) != nil { decoded += 1 }
-        }
-        #expect(decoded >= 4)
+        let accepted = Self.run(seed: 4, corpus: seeds) { bytes in (try? RGBImage(encoded: bytes, pixelLimit: 1 << 20)) != nil }
+        #expect(accepted.seeds == 4)
+        #expect(accepted.mutants > 0 && accepted.mutants < Self.iterations)
     }
 }

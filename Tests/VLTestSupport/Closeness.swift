@@ -12,10 +12,13 @@ public struct Difference: CustomStringConvertible, Sendable {
     }
 }
 
-/// Compares `actual` with `expected`, treating NaN == NaN and equal infinities as equal.
+/// Compares `actual` with `expected`, treating NaN == NaN and equal infinities as equal. Arrays of different
+/// lengths are infinitely far apart (a failed comparison, not a crash of the test process).
 public func difference(_ actual: [Float], _ expected: [Float]) -> Difference {
-    precondition(actual.count == expected.count, "sizes differ: \(actual.count) vs \(expected.count)")
     var result = Difference(maxAbsolute: 0, maxRelative: 0, worstIndex: -1, scale: 0)
+    guard actual.count == expected.count else {
+        return Difference(maxAbsolute: .infinity, maxRelative: .infinity, worstIndex: -1, scale: .infinity)
+    }
     for i in actual.indices {
         let a = actual[i], e = expected[i]
         if a.isNaN && e.isNaN { continue }
@@ -30,8 +33,12 @@ public func difference(_ actual: [Float], _ expected: [Float]) -> Difference {
     return result
 }
 
+/// As the array form; tensors of different shapes are infinitely far apart.
 public func difference(_ actual: Tensor, _ expected: Tensor) -> Difference {
-    difference(actual.scalars, expected.scalars)
+    guard actual.shape == expected.shape else {
+        return Difference(maxAbsolute: .infinity, maxRelative: .infinity, worstIndex: -1, scale: .infinity)
+    }
+    return difference(actual.scalars, expected.scalars)
 }
 
 /// Whether every element satisfies `|a - e| <= absolute + relative * |e|` (NaNs must match).

@@ -16,29 +16,24 @@ import VLTransformer
 
     @Test("Bitwise identical across runs at a fixed thread count", arguments: [1, 2, 3])
     func repeatable(threads: Int) throws {
-        let saved = ComputeThreads.count
-        defer { ComputeThreads.set(saved) }
-        ComputeThreads.set(threads)
-        let tower = try Self.tower()
-        var rng = TestRandom(seed: 4)
-        let pixels = rng.tensor([2, 3, 64, 64])
-        let first = try tower(pixels).lastHiddenState.scalars
-        for _ in 0..<3 { #expect(try tower(pixels).lastHiddenState.scalars == first) }
+        try ComputeThreads.withCount(threads) {
+            let tower = try Self.tower()
+            var rng = TestRandom(seed: 4)
+            let pixels = rng.tensor([2, 3, 64, 64])
+            let first = try tower(pixels).lastHiddenState.scalars
+            for _ in 0..<3 { #expect(try tower(pixels).lastHiddenState.scalars == first) }
+        }
     }
 
     @Test("Within 1e-6 relative across thread counts")
     func acrossThreadCounts() throws {
-        let saved = ComputeThreads.count
-        defer { ComputeThreads.set(saved) }
         let tower = try Self.tower()
         var rng = TestRandom(seed: 4)
         let pixels = rng.tensor([2, 3, 64, 64])
-        ComputeThreads.set(1)
-        let serial = try tower(pixels).lastHiddenState
+        let serial = try ComputeThreads.withCount(1) { try tower(pixels).lastHiddenState }
         let scale = serial.scalars.map(abs).max()!
         for threads in [2, 3, 4] {
-            ComputeThreads.set(threads)
-            let error = difference(try tower(pixels).lastHiddenState, serial).maxAbsolute
+            let error = difference(try ComputeThreads.withCount(threads) { try tower(pixels).lastHiddenState }, serial).maxAbsolute
             #expect(error <= 1e-6 * scale, "\(threads) threads: \(error)")
         }
     }

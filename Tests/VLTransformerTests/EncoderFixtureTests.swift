@@ -10,7 +10,7 @@ import VLTransformer
 /// for the final outputs (fp32; the fp16/bf16 fixtures compare against PyTorch run on the same rounded weights).
 @Suite struct EncoderFixtureTests {
     static let towers = ["clip_vision", "clip_full_fp16", "siglip_vision_bf16", "siglip_full", "dinov2_v4_layout",
-                         "dinov2_swiglu", "dinov2_registers_sharded"]
+                         "dinov2_swiglu", "dinov2_registers_sharded", "siglip_nonmultiple", "siglip_nohead"]
 
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
         guard a.shape == b.shape else { return .infinity }
@@ -33,12 +33,23 @@ import VLTransformer
             }
             let last = Self.relativeError(output.lastHiddenState, try io["last_hidden_state_\(tag)"])
             #expect(last <= 1e-4, "\(name) \(tag) last_hidden_state: relative error \(last)")
+            // Every tower with a pooler has it recorded; siglip_nohead has none, and must not invent one.
+            #expect((output.poolerOutput == nil) == (io.shape(of: "pooler_output_\(tag)") == nil), "\(name) \(tag) pooler presence")
             if io.shape(of: "pooler_output_\(tag)") != nil {
                 let pooled = try #require(output.poolerOutput)
                 let error = Self.relativeError(pooled, try io["pooler_output_\(tag)"])
                 #expect(error <= 1e-4, "\(name) \(tag) pooler_output: relative error \(error)")
             }
         }
+    }
+
+    @Test("A native size that is not a multiple of the patch is accepted, other such sizes are not")
+    func nonMultipleNativeSize() throws {
+        let model = try VisionTower.load(directory: Fixtures.path("encoders/siglip_nonmultiple"))
+        #expect(model.configuration.imageSize == 52 && model.configuration.nativeGrid == 6)
+        #expect(try model(Tensor(shape: [1, 3, 52, 52])).lastHiddenState.shape == [1, 36, 32])
+        #expect(throws: ShapeError.self) { try model(Tensor(shape: [1, 3, 50, 50])) }
+        #expect(throws: ShapeError.self) { try model(Tensor(shape: [1, 3, 52, 50])) }
     }
 
     @Test("Visiting parameters gives back the checkpoint's tensors under transformers 5.x names", arguments: ["clip_vision", "dinov2_registers_sharded"])

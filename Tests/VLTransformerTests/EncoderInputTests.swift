@@ -76,6 +76,28 @@ import VLTransformer
         }
     }
 
+    @Test("Errors name keys as the file spells them, vision_model. prefix included")
+    func prefixedKeysAreNamedAsStored() throws {
+        var tensors: [String: Tensor] = [:]
+        for (name, tensor) in Self.model.namedParameters { tensors["vision_model." + name] = tensor }
+        tensors["vision_model.encoder.layers.1.mlp.fc2.bias"] = nil
+        let config = try String(contentsOfFile: Fixtures.path("encoders/clip_vision/config.json"), encoding: .utf8)
+        try Self.withCheckpoint(config: config, tensors: tensors) { directory in
+            do { _ = try VisionTower.load(directory: directory); Issue.record("accepted") } catch let error as ParameterError {
+                guard case .missing(let path, _, let nearest) = error else { Issue.record("\(error)"); return }
+                #expect(path == "vision_model.encoder.layers.1.mlp.fc2.bias")
+                #expect(nearest.contains("vision_model.encoder.layers.0.mlp.fc2.bias"))
+            }
+        }
+    }
+
+    @Test("SigLIP so400m: 384 px with 14 px patches is a 27 x 27 grid, as in transformers")
+    func so400mGrid() throws {
+        let config = try VisionPreset.named("siglip-so400m-14-384").configuration
+        try config.validate()
+        #expect(config.nativeGrid == 27 && config.hiddenSize == 1152 && config.intermediateSize == 4304)
+    }
+
     @Test func presetsHaveTheRealSizes() throws {
         #expect(VisionPreset.all.count == 14)
         let b16 = try VisionPreset.named("clip-vit-b16").configuration

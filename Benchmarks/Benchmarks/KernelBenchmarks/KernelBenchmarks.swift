@@ -29,6 +29,10 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(gflopsPerSecond, Int(Double(flops * benchmark.scaledIterations.count) / seconds / 1e9))
         }
         Benchmark("GEMM \(name) raw cblas_sgemm", configuration: .init(metrics: [.wallClock, gflopsPerSecond])) { benchmark in
+            // The baseline gets OpenBLAS' own threading with the same thread count (VLBlocks keeps OpenBLAS at one
+            // thread and splits the product itself).
+            openblas_set_num_threads(Int32(threads))
+            defer { openblas_set_num_threads(1) }
             let seconds = timed(benchmark) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(m), blasint(n), blasint(k), 1, a, blasint(k), w,
                             blasint(k), 0, &c, blasint(n))

@@ -1,3 +1,4 @@
+import Foundation
 import VLBlocks
 
 /// What each fuzz target feeds the bytes to. Errors are the expected outcome for most inputs; a crash,
@@ -18,15 +19,42 @@ public enum FuzzEntryPoints {
         _ = try? VisionTransformerConfiguration(huggingFaceConfig: json)
         _ = try? ConnectorConfiguration(json: json)
         _ = try? MixtureConfiguration(json: json)
-        _ = try? ImageProcessor(preprocessorConfig: json)
-    }
-
-    /// `model.safetensors.index.json`, with every shard name resolving to one small valid file.
-    public static func shardedIndex(_ bytes: [UInt8]) {
-        _ = try? ShardedCheckpoint(indexBytes: bytes, label: "fuzz") { (_: String) throws(SafeTensorsError) -> SafeTensorsFile in
-            try SafeTensorsFile(bytes: shard)
+        if let processor = try? ImageProcessor(preprocessorConfig: json) {
+            // Apply what was parsed to a thin image, when its output stays small enough to keep iterations fast:
+            // bad sizes must be refused with an error, not a trap.
+            var side = 0
+            switch processor.resize {
+            case .shortestEdge(let edge)?: side = edge * 3
+            case .exact(let height, let width)?: side = max(height, width)
+            case nil: break
+            }
+            if let crop = processor.crop { side = max(side, crop.height, crop.width) }
+            if side <= 512 { _ = try? processor.pixelValues(thinImage) }
         }
     }
+
+    /// 3 x 1 pixels: a shortest-edge resize triples the long side.
+    static let thinImage = try! RGBImage(width: 3, height: 1, pixels: [0, 64, 128, 192, 255, 1, 2, 3, 4])
+
+    /// `model.safetensors.index.json`: the seed checkpoint's shard names open its real shards (so mutated maps get
+    /// past the name checks), any other name one small valid file.
+    public static func shardedIndex(_ bytes: [UInt8]) {
+        _ = try? ShardedCheckpoint(indexBytes: bytes, label: "fuzz") { (name: String) throws(SafeTensorsError) -> SafeTensorsFile in
+            if let seed = seedShards[name] { return seed }
+            return try SafeTensorsFile(bytes: shard)
+        }
+    }
+
+    /// The shards of `Tests/Fixtures/encoders/dinov2_registers_sharded`, read from `VLBLOCKS_FUZZ_SHARDS` (a folder;
+    /// `Fuzz/run.sh` sets it).
+    static let seedShards: [String: SafeTensorsFile] = {
+        guard let folder = getenv("VLBLOCKS_FUZZ_SHARDS").map({ String(cString: $0) }) else { return [:] }
+        var shards: [String: SafeTensorsFile] = [:]
+        for name in ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"] {
+            shards[name] = try? SafeTensorsFile(path: folder + "/" + name)
+        }
+        return shards
+    }()
 
     /// PNG and JPEG decoding (libpng, libjpeg-turbo, EXIF orientation), with a small pixel limit so that
     /// a header claiming a large image is refused instead of decoded. The input's length picks the alpha

@@ -9,6 +9,17 @@ public enum ParameterError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The tensor at `path` could not be read (bad dtype, bad bytes, I/O).
     case unreadable(path: String, reason: String)
 
+    /// The same error with `prefix` in front of every path and key it names: what a loader that reads through
+    /// a ``PrefixedSource`` reports, so that the message names the key exactly as the file spells it.
+    public func prefixingPaths(with prefix: String) -> ParameterError {
+        switch self {
+        case .missing(let path, let shape, let nearest): .missing(path: prefix + path, expectedShape: shape, nearest: nearest.map { prefix + $0 })
+        case .shapeMismatch(let path, let expected, let actual): .shapeMismatch(path: prefix + path, expected: expected, actual: actual)
+        case .unused(let paths): .unused(paths: paths.map { prefix + $0 })
+        case .unreadable(let path, let reason): .unreadable(path: prefix + path, reason: reason)
+        }
+    }
+
     public var description: String {
         switch self {
         case .missing(let path, let shape, let nearest):

@@ -10,6 +10,10 @@ public enum SizeLimits {
     /// Largest number of scalars one tensor may hold when built from a config: 2^33 (32 GiB of fp32).
     public static let maximumTensorElements = 1 << 33
 
+    /// Largest scratch buffer one forward pass may need (activations of all tokens, attention scores of all
+    /// heads): 2^30 scalars (4 GiB of fp32). Inputs that would need more are refused before allocating.
+    public static let maximumActivationElements = 1 << 30
+
     /// Throws unless `1 <= value <= maximumDimension`.
     public static func checkDimension(_ value: Int, field: String) throws(ConfigurationError) {
         guard value >= 1, value <= maximumDimension else {

@@ -12,20 +12,38 @@ import Synchronization
 /// 2-core machine), and concurrent calls from many tasks do not oversubscribe the machine.
 ///
 /// The default is every core the process may use. Set it once at start-up, e.g. for a server that
-/// runs several models side by side:
+/// runs several models side by side, or for one piece of work (the image encoder of a pipeline, one
+/// request) without touching the rest of the process:
 /// ```swift
-/// ComputeThreads.set(2)
+/// ComputeThreads.set(2)                                    // process-wide
+/// let out = try ComputeThreads.withCount(1) { try tower.encode(pixels) }   // this task only
 /// ```
 public enum ComputeThreads {
     private static let current = Atomic<Int>(ProcessInfo.processInfo.activeProcessorCount)
+    @TaskLocal private static var scoped: Int?
 
-    /// The thread count in effect.
-    public static var count: Int { current.load(ordering: .relaxed) }
+    /// The thread count in effect: the innermost ``withCount(_:_:)`` of the current task, else the
+    /// process-wide value.
+    public static var count: Int { scoped ?? current.load(ordering: .relaxed) }
 
-    /// Sets the thread count for VLBlocks' kernels (values below 1 count as 1).
+    /// Sets the process-wide thread count for VLBlocks' kernels (values below 1 count as 1).
     public static func set(_ threads: Int) {
         _ = blasConfigured
         current.store(Swift.max(1, threads), ordering: .relaxed)
+    }
+
+    /// Runs `body` with `threads` threads for VLBlocks' kernels called from it (on this task), leaving the
+    /// process-wide count and other tasks alone. Values below 1 count as 1.
+    public static func withCount<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
+        _ = blasConfigured
+        return try $scoped.withValue(Swift.max(1, threads), operation: body)
+    }
+
+    /// The `async` form of ``withCount(_:_:)``.
+    public static func withCount<R>(_ threads: Int, isolation: isolated (any Actor)? = #isolation,
+                                    _ body: () async throws -> R) async rethrows -> R {
+        _ = blasConfigured
+        return try await $scoped.withValue(Swift.max(1, threads), operation: body, isolation: isolation)
     }
 
     /// Puts OpenBLAS in single-threaded mode, once, before the first BLAS call.
