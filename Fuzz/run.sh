@@ -7,7 +7,11 @@ runs=${1:-1000000}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(FuzzSafeTensors FuzzConfigs FuzzShardedIndex FuzzImages); fi
-swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >&2
+# One product at a time: a plain `swift build` would also build the root package's `vlblocks` executable, whose
+# top-level code does not compile with -parse-as-library.
+for target in "${targets[@]}"; do
+  swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product "$target" >&2
+done
 fixtures=../Tests/Fixtures
 seed() {
   local dir=.corpus/$1; shift
