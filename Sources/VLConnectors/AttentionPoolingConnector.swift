@@ -34,7 +34,7 @@ public struct AttentionPoolingConnector: Connector {
     /// `[B, N, Dv]` → `[B, T, Dl]` (any N: attention pooling needs no grid).
     public func callAsFunction(_ features: Tensor) throws -> Tensor {
         _ = try validate(features, path: path)
-        return readout(try head(features))
+        return try readout(try head(features))
     }
 
     public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {

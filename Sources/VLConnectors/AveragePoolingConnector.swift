@@ -36,7 +36,7 @@ public struct AveragePoolingConnector: Connector {
                                               outHeight: outSide, outWidth: outSide, output: out.baseAddress!)
             }
         }
-        return readout(pooled)
+        return try readout(pooled)
     }
 
     public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {

@@ -5,10 +5,13 @@ public import VLCore
 public struct Readout: ParameterContainer, Sendable {
     public let layers: [Linear]
     public let inputWidth: Int
+    /// The module's dotted path, for error messages.
+    public let path: String
     public var outputWidth: Int { layers.last?.outFeatures ?? inputWidth }
 
     public init(_ scope: ParameterScope, depth: Int, inputWidth: Int, outputWidth: Int) throws {
         self.inputWidth = inputWidth
+        path = scope.prefix
         layers = try (0..<depth).map { i in
             try Linear(scope["\(2 * i)"], inFeatures: i == 0 ? inputWidth : outputWidth, outFeatures: outputWidth)
         }
@@ -33,7 +36,11 @@ public struct Readout: ParameterContainer, Sendable {
     }
 
     /// `[..., D_in]` → `[..., D_out]`.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// - Throws: ``ShapeError`` when the last axis is not `D_in`.
+    public func callAsFunction(_ x: Tensor) throws(ShapeError) -> Tensor {
+        guard x.rank >= 1, x.shape.last == inputWidth else {
+            throw ShapeError(path: path, tensor: "input", expected: "[..., \(inputWidth)]", actual: x.shape)
+        }
         let rows = x.count / max(inputWidth, 1)
         let scratch: UnsafeMutablePointer<Float>? = layers.count > 1 ? .allocate(capacity: rows * outputWidth) : nil
         defer { scratch?.deallocate() }

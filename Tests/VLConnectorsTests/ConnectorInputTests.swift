@@ -65,3 +65,14 @@ import VLTestSupport
         }
     }
 }
+
+@Suite struct ReadoutInputTests {
+    @Test("A readout given the wrong width throws a ShapeError naming its path and both shapes")
+    func wrongWidth() throws {
+        let readout = try Readout(ParameterLoader(randomSeed: 2).root["readout"], depth: 2, inputWidth: 8, outputWidth: 4)
+        #expect(try readout(Tensor(shape: [2, 3, 8])).shape == [2, 3, 4])
+        #expect(throws: ShapeError(path: "readout", tensor: "input", expected: "[..., 8]", actual: [2, 3, 7])) {
+            try readout(Tensor(shape: [2, 3, 7]))
+        }
+    }
+}
