@@ -225,9 +225,12 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
     }
 
     /// FLOPs of self-attention over `batch x tokens` (projections, scores, weighted values).
-    public func flops(batch: Int, queries m: Int, keys n: Int, sharedQueries: Bool = false) -> Int {
+    /// - Parameters:
+    ///   - sharedQueries: one set of queries serves the whole batch (learned queries).
+    ///   - queriesProjected: the queries arrive already projected (projected once, at load time).
+    public func flops(batch: Int, queries m: Int, keys n: Int, sharedQueries: Bool = false, queriesProjected: Bool = false) -> Int {
         let d = width
-        let queryProjection = 2 * (sharedQueries ? 1 : batch) * m * d * d
+        let queryProjection = queriesProjected ? 0 : 2 * (sharedQueries ? 1 : batch) * m * d * d
         let keyValueProjection = 2 * batch * n * d * 2 * d
         let products = 2 * 2 * batch * m * n * d
         return queryProjection + keyValueProjection + products + 2 * batch * m * d * d

@@ -26,10 +26,13 @@ enum ConnectorVariants {
 
     /// Parses `--tokens 64,144`: positive integers; avg-pool and c-abs need squares.
     static func tokenCounts(_ text: String) throws -> [Int] {
+        try integers(text, in: 1...Int.max, what: "--tokens takes positive integers separated by commas, e.g. 64,144")
+    }
+
+    /// A comma-separated list of integers in `range`, or a `ValidationError` saying `what` the option takes.
+    static func integers(_ text: String, in range: ClosedRange<Int>, what: String) throws -> [Int] {
         let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--tokens takes positive integers separated by commas, e.g. 64,144")
-        }
+        guard !values.isEmpty, values.allSatisfy({ $0.map(range.contains) ?? false }) else { throw ValidationError(what) }
         return values.map { $0! }
     }
 }

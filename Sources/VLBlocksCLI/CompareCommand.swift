@@ -52,11 +52,8 @@ struct CompareCommand: ParsableCommand {
     }
 
     static func sides(_ text: String) throws -> [Int] {
-        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ (1...ImageProcessor.maximumSide).contains($0 ?? 0) }) else {
-            throw ValidationError("--resolutions takes pixel sides (1 ... \(ImageProcessor.maximumSide)) separated by commas, e.g. 224,336")
-        }
-        return values.map { $0! }
+        try ConnectorVariants.integers(text, in: 1...ImageProcessor.maximumSide,
+                                       what: "--resolutions takes pixel sides (1 ... \(ImageProcessor.maximumSide)) separated by commas, e.g. 224,336")
     }
 
     static func kinds(_ text: String) throws -> [String] {

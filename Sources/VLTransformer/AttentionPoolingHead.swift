@@ -68,8 +68,7 @@ public struct AttentionPoolingHead: ParameterContainer, Sendable {
 
     /// FLOPs for `batch` inputs of `tokens` tokens (the probes' query projection is done at load time).
     public func flops(batch: Int, tokens: Int) -> Int {
-        let queryProjection = 2 * probes * width * width
-        return attention.flops(batch: batch, queries: probes, keys: tokens, sharedQueries: true) - queryProjection
+        attention.flops(batch: batch, queries: probes, keys: tokens, sharedQueries: true, queriesProjected: true)
             + mlp.flops(rows: batch * probes)
     }
 }

@@ -13,11 +13,7 @@ Key layouts covered: transformers 5.x (no `vision_model.` prefix), full CLIP/Sig
 under `vision_model.`, text tower present and ignored), DINOv2 in the transformers 4.x layout that hub
 checkpoints use (`attention.attention.query`, `mlp.weights_in`), fp16 and bf16 weights, a sharded index.
 """
-import json
-import os
-
 import torch
-from safetensors.torch import save_file
 from transformers import (
     CLIPConfig, CLIPModel, CLIPVisionConfig, CLIPVisionModel, Dinov2Config, Dinov2Model,
     Dinov2WithRegistersConfig, Dinov2WithRegistersModel, SiglipConfig, SiglipModel, SiglipVisionConfig,
