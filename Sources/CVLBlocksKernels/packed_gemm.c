@@ -8,6 +8,8 @@
 
 #include "vlblocks_kernels.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NR VLB_PANEL_WIDTH
@@ -53,12 +55,98 @@ void vlb_pack_input(const float *x, long m, long k, long ldx, float *packed, lon
     }
 }
 
-#if defined(__x86_64__)
-#include <immintrin.h>
+// One grow-only, 64-byte-aligned buffer per thread for packed activations, freed when the thread ends. A
+// nested acquire on the same thread gets NULL (the caller then allocates).
+struct thread_scratch {
+    float *data;
+    size_t capacity;
+    int busy;
+};
 
-// c[rows x cols] (row stride ldc) += a_tile[kc][6] · b_panel[kc][16].
-__attribute__((target("avx2,fma")))
-static inline void kernel_6x16(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols) {
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_release(void *pointer) {
+    struct thread_scratch *scratch = pointer;
+    free(scratch->data);
+    free(scratch);
+}
+
+static void scratch_make_key(void) { pthread_key_create(&scratch_key, scratch_release); }
+
+float *vlb_thread_scratch_acquire(size_t count) {
+    pthread_once(&scratch_once, scratch_make_key);
+    struct thread_scratch *scratch = pthread_getspecific(scratch_key);
+    if (!scratch) {
+        scratch = calloc(1, sizeof *scratch);
+        if (!scratch || pthread_setspecific(scratch_key, scratch) != 0) {
+            free(scratch);
+            return NULL;
+        }
+    }
+    if (scratch->busy) return NULL;
+    if (scratch->capacity < count) {
+        free(scratch->data);
+        size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+        scratch->data = aligned_alloc(64, bytes ? bytes : 64);
+        scratch->capacity = scratch->data ? count : 0;
+    }
+    scratch->busy = scratch->data != NULL;
+    return scratch->data;
+}
+
+void vlb_thread_scratch_release(void) {
+    struct thread_scratch *scratch = pthread_getspecific(scratch_key);
+    if (scratch) scratch->busy = 0;
+}
+
+#if defined(__x86_64__)
+#include "vector_math_avx2.h"
+
+// The epilogue of one k block of a 6 x 16 tile. `load` keeps what the output holds (later k blocks, or an
+// accumulating product); `bias` (the tile's 16 features, or NULL) is added before the products, so the sums are
+// (y + b) + x·w exactly as "fill with the bias, then multiply-accumulate" would round them; `activation`
+// (last k block only) maps the finished value.
+typedef struct {
+    int load;
+    const float *bias;
+    int activation;
+} tile_epilogue;
+
+AVX2 void finish_row(float *row, __m256 acc0, __m256 acc1, long cols, tile_epilogue e) {
+    float base[NR] __attribute__((aligned(32)));
+    if (cols == NR) {
+        __m256 b0 = e.load ? _mm256_loadu_ps(row) : _mm256_setzero_ps();
+        __m256 b1 = e.load ? _mm256_loadu_ps(row + 8) : _mm256_setzero_ps();
+        if (e.bias) {
+            b0 = _mm256_add_ps(b0, _mm256_loadu_ps(e.bias));
+            b1 = _mm256_add_ps(b1, _mm256_loadu_ps(e.bias + 8));
+        }
+        __m256 v0 = _mm256_add_ps(b0, acc0), v1 = _mm256_add_ps(b1, acc1);
+        if (e.activation) {
+            v0 = activation8(e.activation, v0);
+            v1 = activation8(e.activation, v1);
+        }
+        _mm256_storeu_ps(row, v0);
+        _mm256_storeu_ps(row + 8, v1);
+        return;
+    }
+    for (long j = 0; j < NR; j++) {
+        float b = j < cols && e.load ? row[j] : 0.0f;
+        base[j] = j < cols && e.bias ? b + e.bias[j] : b;
+    }
+    __m256 v0 = _mm256_add_ps(_mm256_load_ps(base), acc0), v1 = _mm256_add_ps(_mm256_load_ps(base + 8), acc1);
+    if (e.activation) {
+        v0 = activation8(e.activation, v0);
+        v1 = activation8(e.activation, v1);
+    }
+    _mm256_store_ps(base, v0);
+    _mm256_store_ps(base + 8, v1);
+    for (long j = 0; j < cols; j++) row[j] = base[j];
+}
+
+// c[rows x cols] (row stride ldc) = epilogue(c, a_tile[kc][6] · b_panel[kc][16]).
+AVX2 void kernel_6x16(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols, tile_epilogue e) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -81,26 +169,12 @@ static inline void kernel_6x16(long kc, const float *a, const float *b, float *c
         b += NR;
     }
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    if (cols == NR) {
-        for (long r = 0; r < rows; r++) {
-            float *row = c + r * ldc;
-            _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[r][0]));
-            _mm256_storeu_ps(row + 8, _mm256_add_ps(_mm256_loadu_ps(row + 8), acc[r][1]));
-        }
-    } else {
-        float tile[NR] __attribute__((aligned(32)));
-        for (long r = 0; r < rows; r++) {
-            _mm256_store_ps(tile, acc[r][0]);
-            _mm256_store_ps(tile + 8, acc[r][1]);
-            float *row = c + r * ldc;
-            for (long j = 0; j < cols; j++) row[j] += tile[j];
-        }
-    }
+    for (long r = 0; r < rows; r++) finish_row(c + r * ldc, acc[r][0], acc[r][1], cols, e);
 }
 
 __attribute__((target("avx2,fma")))
 void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_w, long n, long p0, long panels,
-                     float *y, long ldy, long col0) {
+                     float *y, long ldy, long col0, const float *bias, int accumulate, int activation) {
     long tiles = (m + MR - 1) / MR;
     long kc_max = k < KC ? k : KC;
     long block = L2_BUDGET / (kc_max * NR * (long)sizeof(float));
@@ -108,6 +182,7 @@ void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_
     long end = p0 + panels;
     for (long k0 = 0; k0 < k; k0 += KC) {
         long kc = k - k0 < KC ? k - k0 : KC;
+        int first = k0 == 0, last = k0 + kc >= k;
         for (long pb = p0; pb < end; pb += block) {
             long pe = pb + block < end ? pb + block : end;
             for (long t = 0; t < tiles; t++) {
@@ -118,8 +193,9 @@ void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_
                     long col = p * NR;
                     long cols = n - col < NR ? n - col : NR;
                     if (cols <= 0) break;
+                    tile_epilogue e = {!first || accumulate, first && bias ? bias + col : NULL, last ? activation : 0};
                     kernel_6x16(kc, a, packed_w + (size_t)p * k * NR + (size_t)k0 * NR, y + (size_t)row * ldy + (col - col0), ldy,
-                                rows, cols);
+                                rows, cols, e);
                 }
             }
         }
@@ -129,15 +205,19 @@ void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_
 #else
 
 void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_w, long n, long p0, long panels,
-                     float *y, long ldy, long col0) {
+                     float *y, long ldy, long col0, const float *bias, int accumulate, int activation) {
+    (void)activation;  // only reached where vlb_kernels_available() is false, and callers then apply it themselves
     for (long p = p0; p < p0 + panels; p++) {
         for (long j = 0; j < NR && p * NR + j < n; j++) {
             for (long row = 0; row < m; row++) {
+                float *out = &y[row * ldy + p * NR + j - col0];
+                if (!accumulate) *out = 0;
+                if (bias) *out += bias[p * NR + j];
                 float sum = 0;
                 const float *a = packed_x + (size_t)(row / MR) * k * MR + row % MR;
                 const float *b = packed_w + (size_t)p * k * NR + j;
                 for (long kk = 0; kk < k; kk++) sum += a[kk * MR] * b[kk * NR];
-                y[row * ldy + p * NR + j - col0] += sum;
+                *out += sum;
             }
         }
     }

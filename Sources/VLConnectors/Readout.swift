@@ -29,8 +29,7 @@ public struct Readout: ParameterContainer, Sendable {
         for (i, layer) in layers.enumerated() {
             let remaining = layers.count - 1 - i
             let destination = remaining % 2 == 0 ? output : scratch!
-            layer.apply(source, rows: rows, output: destination)
-            if remaining > 0 { Activation.silu.apply(destination, count: rows * outputWidth) }
+            layer.apply(source, rows: rows, output: destination, activation: remaining > 0 ? .silu : .identity)
             source = UnsafePointer(destination)
         }
     }

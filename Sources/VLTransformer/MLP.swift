@@ -90,12 +90,12 @@ public struct MLP: ParameterContainer, Sendable {
         _ input: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
         output: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {
-        first.apply(input, rows: rows, output: hidden)
         switch kind {
         case .standard(let activation):
-            activation.apply(hidden, count: rows * first.outFeatures)
+            first.apply(input, rows: rows, output: hidden, activation: activation)
             second.apply(hidden, rows: rows, output: output, accumulate: accumulate)
         case .swiGLU:
+            first.apply(input, rows: rows, output: hidden)
             let h = hiddenFeatures
             parallelChunks(count: rows, minimumChunk: max(1, 16_384 / max(h, 1))) { range in
                 for r in range {

@@ -229,7 +229,7 @@ extension Convolution.Geometry: CustomTestStringConvertible {
 
 @Suite struct PackedLinearTests {
     @Test("Packed linear layers match the reference: odd sizes, strides, feature ranges, accumulation",
-          arguments: [(1, 1, 1), (3, 17, 5), (7, 33, 40), (197, 64, 48), (13, 100, 37)])
+          arguments: [(1, 1, 1), (3, 17, 5), (7, 33, 40), (197, 64, 48), (13, 100, 37), (8, 1100, 35)])
     func packed(rows: Int, inFeatures: Int, outFeatures: Int) throws {
         var rng = TestRandom(seed: UInt64(rows * 7 + inFeatures))
         let weight = rng.tensor([outFeatures, inFeatures]), bias = rng.tensor([outFeatures])
@@ -251,6 +251,36 @@ extension Convolution.Geometry: CustomTestStringConvertible {
             layer.apply(x, rows: rows, inputStride: stride, features: range, output: &sub, accumulate: true)
             let expectedSub = (0..<rows).flatMap { r in range.map { expected[r * outFeatures + $0] + 1 } }
             expectClose(sub, expectedSub, absolute: 2e-5, relative: 1e-5, "range, packed: \(layer.isPacked)")
+        }
+    }
+
+    /// The GEMM epilogue applies bias (first k block), residual and activation (last k block) per tile. It must
+    /// round exactly as "fill with the bias, multiply-accumulate, then activate" does, across k blocks (K > 512)
+    /// and partial panels.
+    @Test("Packed epilogue: bias, residual and activation fused, bit for bit as applied one after another",
+          arguments: Activation.allCases)
+    func fusedEpilogue(activation: Activation) throws {
+        guard VectorKernels.isAccelerated else { return }
+        let (rows, k, n) = (11, 1030, 37)
+        var rng = TestRandom(seed: 99)
+        let weight = rng.tensor([n, k]), bias = rng.tensor([n])
+        let packed = PackedWeight(packing: weight)
+        let layer = try Linear(weight: weight, bias: bias, packing: true)
+        let x = rng.array(rows * k), residual = rng.array(rows * n)
+        for accumulate in [false, true] {
+            // One step after another: bias (onto the residual), multiply-accumulate, activation.
+            var stepwise = accumulate ? residual : [Float](repeating: 0, count: rows * n)
+            for r in 0..<rows { for j in 0..<n { stepwise[r * n + j] += bias.scalars[j] } }
+            packed.multiplyAccumulate(x, rows: rows, inputStride: k, features: 0..<n, output: &stepwise, outputStride: n)
+            activation.applySerially(&stepwise, count: stepwise.count)
+            var fused = accumulate ? residual : [Float](repeating: .nan, count: rows * n)
+            layer.apply(x, rows: rows, output: &fused, accumulate: accumulate, activation: activation)
+            #expect(fused == stepwise, "accumulate: \(accumulate)")
+            // And against the plain reference, within fp32 rounding.
+            let linear = ReferenceKernels.linear(x, rows: rows, weight: weight.scalars, bias: bias.scalars, inFeatures: k, outFeatures: n)
+            var expected = accumulate ? zip(linear, residual).map { $0 + $1 } : linear
+            activation.applyPortably(&expected, count: expected.count)
+            expectClose(fused, expected, absolute: 1e-4, relative: 1e-5, "\(activation) accumulate: \(accumulate)")
         }
     }
 }

@@ -58,10 +58,18 @@ size_t vlb_packed_input_size(long m, long k);
 /// Packs tiles t0 ..< t1 of x [m, k] (row stride ldx) as [k][6] each, zero-padded past m.
 void vlb_pack_input(const float *x, long m, long k, long ldx, float *packed, long t0, long t1);
 
-/// For packed x and w: output column c (16 p0 <= c < min(16 (p0 + panels), n)) of every row gets
-/// x · w[c, :] added, stored at y[row * ldy + c - col0]. Needs AVX2 + FMA (see vlb_kernels_available).
+/// For packed x and w: output column c (16 p0 <= c < min(16 (p0 + panels), n)) of every row, stored at
+/// y[row * ldy + c - col0], becomes act((accumulate ? y : 0) + bias[c] + x · w[c, :]), where bias (indexed by
+/// absolute column) may be NULL and act is the enum vlb_activation `activation` (0: none). The sum is rounded
+/// as "(y or 0) + bias, then add the product". Needs AVX2 + FMA (see vlb_kernels_available).
 void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_w, long n, long p0, long panels,
-                     float *y, long ldy, long col0);
+                     float *y, long ldy, long col0, const float *bias, int accumulate, int activation);
+
+/// A buffer of at least `count` floats (64-byte aligned) owned by the calling thread until
+/// vlb_thread_scratch_release, reused by its next acquire and freed when the thread ends; NULL if it cannot be
+/// allocated or is already acquired on this thread.
+float *vlb_thread_scratch_acquire(size_t count);
+void vlb_thread_scratch_release(void);
 
 #ifdef __cplusplus
 }

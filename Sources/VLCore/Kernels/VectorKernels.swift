@@ -23,7 +23,13 @@ public enum VectorKernels {
     /// Applies an activation in place; false when the accelerated path is off (the caller falls back).
     static func activation(_ kind: Activation, _ x: UnsafeMutablePointer<Float>, count: Int) -> Bool {
         guard isAccelerated else { return false }
-        let code: Int32 = switch kind {
+        vlb_activation_apply(code(of: kind), x, count)
+        return true
+    }
+
+    /// The C kernels' `enum vlb_activation` value of `kind` (0 for identity).
+    static func code(of kind: Activation) -> Int32 {
+        switch kind {
         case .identity: 0
         case .gelu: Int32(VLB_GELU.rawValue)
         case .geluTanh: Int32(VLB_GELU_TANH.rawValue)
@@ -32,8 +38,6 @@ public enum VectorKernels {
         case .sigmoid: Int32(VLB_SIGMOID.rawValue)
         case .relu: Int32(VLB_RELU.rawValue)
         }
-        vlb_activation_apply(code, x, count)
-        return true
     }
 
     static func softmax(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int) -> Bool {

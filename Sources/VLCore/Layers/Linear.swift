@@ -68,7 +68,8 @@ public struct Linear: Layer, ParameterContainer {
         }
     }
 
-    /// Pointer form for fused pipelines: `output[rows, |features|] (+)= input[rows, in] · W[features]ᵀ + b[features]`.
+    /// Pointer form for fused pipelines:
+    /// `output[rows, |features|] = activation((accumulate ? output : 0) + input[rows, in] · W[features]ᵀ + b[features])`.
     ///
     /// - Parameters:
     ///   - inputStride: row stride of `input` (default `inFeatures`).
@@ -76,31 +77,51 @@ public struct Linear: Layer, ParameterContainer {
     ///     be a multiple of 16.
     ///   - outputStride: row stride of `output` (default `features.count`).
     ///   - accumulate: keep `output`'s contents and add the result (a fused residual connection).
+    ///   - activation: applied to each finished value (with a packed weight, inside the GEMM's epilogue).
     public func apply(
         _ input: UnsafePointer<Float>, rows: Int, inputStride: Int? = nil, features: Range<Int>? = nil,
-        output: UnsafeMutablePointer<Float>, outputStride: Int? = nil, accumulate: Bool = false
+        output: UnsafeMutablePointer<Float>, outputStride: Int? = nil, accumulate: Bool = false,
+        activation: Activation = .identity
     ) {
         let range = features ?? 0..<outFeatures
         let lda = inputStride ?? inFeatures, ldc = outputStride ?? range.count
-        bias.withOptionalPointer { b in
-            let bias = b.map { $0 + range.lowerBound }
-            for r in 0..<rows {
-                let row = output + r * ldc
-                switch (bias, accumulate) {
-                case (let bias?, true): GEMM.addRowVector(row, rows: 1, columns: range.count, vector: bias)
-                case (let bias?, false): row.update(from: bias, count: range.count)
-                case (nil, false): row.update(repeating: 0, count: range.count)
-                case (nil, true): break
-                }
-            }
-        }
         switch storage {
         case .packed(let packed):
-            packed.multiplyAccumulate(input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc)
+            // Bias, residual and (with the AVX2 kernels on) the activation are applied as tiles are finished.
+            let fused = VectorKernels.isAccelerated ? activation : .identity
+            bias.withOptionalPointer { b in
+                packed.multiply(input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc,
+                                bias: b, accumulate: accumulate, activation: fused)
+            }
+            if fused != activation { Self.apply(activation, to: output, rows: rows, columns: range.count, stride: ldc) }
         case .plain(let weight):
+            bias.withOptionalPointer { b in
+                let bias = b.map { $0 + range.lowerBound }
+                for r in 0..<rows {
+                    let row = output + r * ldc
+                    switch (bias, accumulate) {
+                    case (let bias?, true): GEMM.addRowVector(row, rows: 1, columns: range.count, vector: bias)
+                    case (let bias?, false): row.update(from: bias, count: range.count)
+                    case (nil, false): row.update(repeating: 0, count: range.count)
+                    case (nil, true): break
+                    }
+                }
+            }
             weight.withUnsafeBufferPointer { w in
                 GEMM.multiply(transposeB: true, m: rows, n: range.count, k: inFeatures, a: input, lda: lda,
                               b: w.baseAddress! + range.lowerBound * inFeatures, ldb: inFeatures, beta: 1, c: output, ldc: ldc)
+            }
+            Self.apply(activation, to: output, rows: rows, columns: range.count, stride: ldc)
+        }
+    }
+
+    static func apply(_ activation: Activation, to output: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int) {
+        guard activation != .identity else { return }
+        if stride == columns {
+            activation.apply(output, count: rows * columns)
+        } else {
+            parallelChunks(count: rows, minimumChunk: max(1, 16_384 / max(columns, 1))) { range in
+                for r in range { activation.applySerially(output + r * stride, count: columns) }
             }
         }
     }

@@ -61,12 +61,34 @@ public struct PackedWeight: Sendable {
         _ input: UnsafePointer<Float>, rows: Int, inputStride: Int, features: Range<Int>,
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
+        multiply(input, rows: rows, inputStride: inputStride, features: features, output: output,
+                 outputStride: outputStride, accumulate: true)
+    }
+
+    /// `output[r, f - lo] = activation((accumulate ? output[r, f - lo] : 0) + bias[f] + input[r, :] · W[f, :])`
+    /// for `f` in `features` (`lo`, its lower bound, a multiple of 16): a linear layer with its bias, residual
+    /// and activation applied as each output tile is finished, so none of them costs a pass over memory.
+    ///
+    /// `bias` is indexed by absolute feature (`[outFeatures]`) and may be nil. The sums round as "(output or 0)
+    /// + bias, then add the product", exactly as filling with the bias and multiply-accumulating would. The
+    /// activation uses VLBlocks' AVX2 polynomials; pass `.identity` and apply it separately to get the portable
+    /// ones (when ``VectorKernels/isAccelerated`` is off).
+    public func multiply(
+        _ input: UnsafePointer<Float>, rows: Int, inputStride: Int, features: Range<Int>,
+        output: UnsafeMutablePointer<Float>, outputStride: Int, bias: UnsafePointer<Float>? = nil,
+        accumulate: Bool, activation: Activation = .identity
+    ) {
         precondition(features.lowerBound % Self.panelWidth == 0 && features.upperBound <= outFeatures, "feature range not panel-aligned")
         guard rows > 0, !features.isEmpty else { return }
         let k = inFeatures
         let tiles = (rows + Int(VLB_TILE_ROWS) - 1) / Int(VLB_TILE_ROWS)
-        let packedInput = UnsafeMutablePointer<Float>.allocate(capacity: max(vlb_packed_input_size(rows, k), 1))
-        defer { packedInput.deallocate() }
+        let packedCount = max(vlb_packed_input_size(rows, k), 1)
+        // The packed activations live in a buffer this thread keeps between calls (no page faults per call).
+        let scratch = vlb_thread_scratch_acquire(packedCount)
+        let packedInput = scratch ?? UnsafeMutablePointer<Float>.allocate(capacity: packedCount)
+        defer {
+            if scratch != nil { vlb_thread_scratch_release() } else { packedInput.deallocate() }
+        }
         parallelChunks(count: tiles, minimumChunk: max(1, 16_384 / max(k, 1))) { range in
             vlb_pack_input(input, rows, k, inputStride, packedInput, range.lowerBound, range.upperBound)
         }
@@ -74,13 +96,14 @@ public struct PackedWeight: Sendable {
         let panelCount = (features.count + Self.panelWidth - 1) / Self.panelWidth
         let work = rows * features.count * k
         let threads = work < 2_000_000 ? 1 : min(ComputeThreads.count, panelCount)
+        let activationCode = VectorKernels.code(of: activation)
         panels.withUnsafeBufferPointer { w in
             parallelChunks(count: threads, minimumChunk: 1) { chunks in
                 for chunk in chunks {
                     let start = panelCount * chunk / threads, end = panelCount * (chunk + 1) / threads
                     if end <= start { continue }
                     vlb_packed_gemm(packedInput, rows, k, w.baseAddress!, features.upperBound, firstPanel + start, end - start,
-                                    output, outputStride, features.lowerBound)
+                                    output, outputStride, features.lowerBound, bias, accumulate ? 1 : 0, activationCode)
                 }
             }
         }
