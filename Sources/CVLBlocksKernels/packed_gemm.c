@@ -19,6 +19,12 @@
 
 size_t vlb_packed_weight_size(long n, long k) { return (size_t)((n + NR - 1) / NR) * (size_t)k * NR; }
 
+long vlb_packed_panel_block(long k) {
+    long kc = k < KC ? k : KC;
+    long block = L2_BUDGET / (kc * NR * (long)sizeof(float));
+    return block < 1 ? 1 : block;
+}
+
 size_t vlb_packed_input_size(long m, long k) { return (size_t)((m + MR - 1) / MR) * (size_t)k * MR; }
 
 void vlb_pack_weight(const float *w, long n, long k, float *packed) {
@@ -176,9 +182,7 @@ __attribute__((target("avx2,fma")))
 void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_w, long n, long p0, long panels,
                      float *y, long ldy, long col0, const float *bias, int accumulate, int activation) {
     long tiles = (m + MR - 1) / MR;
-    long kc_max = k < KC ? k : KC;
-    long block = L2_BUDGET / (kc_max * NR * (long)sizeof(float));
-    if (block < 1) block = 1;
+    long block = vlb_packed_panel_block(k);
     long end = p0 + panels;
     for (long k0 = 0; k0 < k; k0 += KC) {
         long kc = k - k0 < KC ? k - k0 : KC;

@@ -10,27 +10,26 @@ public enum ScaledDotProductAttention {
     ///   - scores: scratch of `heads * queryCount * keyCount` scalars.
     ///   - output: `[queryCount, outputStride]`, head `h` written to its column block.
     ///
-    /// Heads run side by side on ``ComputeThreads/count`` threads, each with single-threaded GEMMs.
+    /// Heads run side by side on ``ComputeThreads/count`` threads (a thread takes the next head when done), each
+    /// with single-threaded GEMMs.
     public static func compute(
         queries: UnsafePointer<Float>, queryStride: Int, keys: UnsafePointer<Float>, keyStride: Int,
         values: UnsafePointer<Float>, valueStride: Int, queryCount m: Int, keyCount n: Int, heads: Int,
         headDimension hd: Int, scale: Float, mask: UnsafePointer<Float>?, scores: UnsafeMutablePointer<Float>,
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
-        parallelChunks(count: heads, minimumChunk: 1) { range in
-            for h in range {
-                let s = scores + h * m * n
-                GEMM.multiplySerially(
-                    transposeB: true, m: m, n: n, k: hd, alpha: scale, a: queries + h * hd, lda: queryStride,
-                    b: keys + h * hd, ldb: keyStride, c: s, ldc: n)
-                for row in 0..<m {
-                    if let mask { GEMM.addRowVector(s + row * n, rows: 1, columns: n, vector: mask + row * n) }
-                    Softmax.softmaxRow(s + row * n, width: n)
-                }
-                GEMM.multiplySerially(
-                    m: m, n: hd, k: n, a: s, lda: n, b: values + h * hd, ldb: valueStride,
-                    c: output + h * hd, ldc: outputStride)
+        parallelTasks(count: heads) { h in
+            let s = scores + h * m * n
+            GEMM.multiplySerially(
+                transposeB: true, m: m, n: n, k: hd, alpha: scale, a: queries + h * hd, lda: queryStride,
+                b: keys + h * hd, ldb: keyStride, c: s, ldc: n)
+            for row in 0..<m {
+                if let mask { GEMM.addRowVector(s + row * n, rows: 1, columns: n, vector: mask + row * n) }
+                Softmax.softmaxRow(s + row * n, width: n)
             }
+            GEMM.multiplySerially(
+                m: m, n: hd, k: n, a: s, lda: n, b: values + h * hd, ldb: valueStride,
+                c: output + h * hd, ldc: outputStride)
         }
     }
 }

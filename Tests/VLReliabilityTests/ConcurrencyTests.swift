@@ -13,6 +13,55 @@ import VLTransformer
     static let tasks = 8
     static let iterations = 12
 
+    /// The worker pool takes one job at a time; concurrent and nested callers fall back to Dispatch. Every index
+    /// must run exactly once either way, and every chunk must cover its range.
+    @Test("parallelTasks and parallelChunks run every index once, from 8 tasks at once and nested")
+    func pool() async {
+        /// For each index: 100 x (tasks that ran it) + 10 x (nested sub-chunks that ran, of 4, or 1 if not nested)
+        /// + (chunks that covered it). Every index must read 111.
+        func visits(_ count: Int, nested: Bool) -> [Int] {
+            let tasks = UnsafeMutablePointer<Int>.allocate(capacity: count)
+            let inner = UnsafeMutablePointer<Int>.allocate(capacity: 4 * count)
+            let chunked = UnsafeMutablePointer<Int>.allocate(capacity: count)
+            tasks.initialize(repeating: 0, count: count)
+            inner.initialize(repeating: 0, count: 4 * count)
+            chunked.initialize(repeating: 0, count: count)
+            defer { tasks.deallocate(); inner.deallocate(); chunked.deallocate() }
+            parallelTasks(count: count) { i in
+                if nested {
+                    parallelChunks(count: 4, minimumChunk: 1) { range in
+                        for j in range { inner[4 * i + j] += 1 }
+                    }
+                } else {
+                    for j in 0..<4 { inner[4 * i + j] = 1 }
+                }
+                tasks[i] += 1
+            }
+            parallelChunks(count: count, minimumChunk: 7) { range in
+                for i in range { chunked[i] += 1 }
+            }
+            return (0..<count).map { i in
+                let sub = (0..<4).allSatisfy { inner[4 * i + $0] == 1 } ? 1 : 0
+                return 100 * tasks[i] + 10 * sub + chunked[i]
+            }
+        }
+        await withTaskGroup(of: Bool.self) { group in
+            for task in 0..<Self.tasks {
+                group.addTask {
+                    ComputeThreads.withCount(3) {
+                        var good = true
+                        for iteration in 0..<40 {
+                            let count = 1 + (task * 41 + iteration * 13) % 300
+                            good = good && visits(count, nested: iteration % 3 == 0) == Array(repeating: 111, count: count)
+                        }
+                        return good
+                    }
+                }
+            }
+            for await good in group { #expect(good) }
+        }
+    }
+
     @Test("An encoder called from 8 tasks gives the serial result every time")
     func encoder() async throws {
         let tower = try VisionTower.load(directory: Fixtures.path("encoders/dinov2_registers_sharded"))

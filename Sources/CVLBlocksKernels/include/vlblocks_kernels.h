@@ -52,6 +52,10 @@ void vlb_pack_weight(const float *w, long n, long k, float *packed);
 /// Unpacks panels back to [n, k].
 void vlb_unpack_weight(const float *packed, long n, long k, float *w);
 
+/// Panels per block of the packed GEMM for inner dimension k: the weights it keeps in L2 while every row
+/// tile passes. Splitting work across threads at block boundaries costs nothing extra.
+long vlb_packed_panel_block(long k);
+
 /// Floats needed to pack activations x [m, k]: ceil(m / 6) tiles of k x 6.
 size_t vlb_packed_input_size(long m, long k);
 
@@ -70,6 +74,14 @@ void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_
 /// allocated or is already acquired on this thread.
 float *vlb_thread_scratch_acquire(size_t count);
 void vlb_thread_scratch_release(void);
+
+/// A chunk of a parallel job: `chunk` in 0 ..< chunks.
+typedef void (*vlb_chunk_fn)(void *context, long chunk);
+
+/// Runs fn(context, 0 ..< chunks) on the calling thread and up to threads - 1 pooled workers, returning when
+/// all chunks are done; returns 1. Returns 0 without running anything when the pool is busy with another job
+/// (a concurrent or nested caller), when threads < 2, or where there is no pool (not Linux).
+int vlb_parallel_run(long chunks, int threads, vlb_chunk_fn fn, void *context);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
 internal import CVLBlocksBLAS
+internal import CVLBlocksKernels
 import Dispatch
 import Foundation
 import Synchronization
@@ -63,7 +64,9 @@ public enum ComputeThreads {
 /// Runs `body` over `0..<count` split into contiguous chunks, on up to ``ComputeThreads/count`` threads.
 ///
 /// Work below `2 * minimumChunk` items runs inline on the caller's thread. Each chunk is computed
-/// exactly as a serial loop would, so results do not depend on the thread count.
+/// exactly as a serial loop would, so results do not depend on the thread count. Chunks go to VLBlocks'
+/// worker pool (workers poll briefly between jobs, so a chain of short regions does not pay a wake-up each);
+/// when the pool is busy with another caller's job they go to Dispatch instead.
 public func parallelChunks(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
     let threads = ComputeThreads.count
     let chunks = Swift.min(threads, count / Swift.max(minimumChunk, 1))
@@ -74,10 +77,54 @@ public func parallelChunks(count: Int, minimumChunk: Int, _ body: (Range<Int>) -
     withoutActuallyEscaping(body) { escapable in
         // The chunks write disjoint ranges; the closure itself is only called during this scope.
         nonisolated(unsafe) let work = escapable
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
-            work(start..<end)
+        var job = ChunkedJob(count: count, chunks: chunks, body: work)
+        let pooled = withUnsafeMutablePointer(to: &job) { pointer in
+            vlb_parallel_run(chunks, Int32(clamping: threads), { context, chunk in
+                context!.assumingMemoryBound(to: ChunkedJob.self).pointee.run(chunk)
+            }, pointer)
         }
+        if pooled == 0 {
+            nonisolated(unsafe) let fallback = job
+            DispatchQueue.concurrentPerform(iterations: chunks) { fallback.run($0) }
+        }
+    }
+}
+
+/// Runs `body(i)` for each `i` in `0..<count` on up to ``ComputeThreads/count`` threads, handing out one index
+/// at a time: a thread that finishes early (or a worker that starts late) takes the next index, so uneven
+/// tasks and a briefly descheduled thread do not leave the others waiting. Use it for a few to a few hundred
+/// tasks of some microseconds each or more (GEMM panel blocks, attention heads).
+public func parallelTasks(count: Int, _ body: (Int) -> Void) {
+    let threads = ComputeThreads.count
+    if threads <= 1 || count <= 1 || count > 0xFFFF {
+        if count > 0xFFFF, threads > 1 {
+            parallelChunks(count: count, minimumChunk: 1) { range in range.forEach(body) }
+        } else {
+            for i in 0..<Swift.max(count, 0) { body(i) }
+        }
+        return
+    }
+    withoutActuallyEscaping(body) { escapable in
+        nonisolated(unsafe) let work = escapable
+        var job = ChunkedJob(count: count, chunks: count) { range in range.forEach(work) }
+        let pooled = withUnsafeMutablePointer(to: &job) { pointer in
+            vlb_parallel_run(count, Int32(clamping: threads), { context, chunk in
+                context!.assumingMemoryBound(to: ChunkedJob.self).pointee.run(chunk)
+            }, pointer)
+        }
+        if pooled == 0 {
+            DispatchQueue.concurrentPerform(iterations: count) { work($0) }
+        }
+    }
+}
+
+/// One `parallelChunks` call as the pool's C callback sees it.
+private struct ChunkedJob {
+    let count: Int
+    let chunks: Int
+    let body: (Range<Int>) -> Void
+
+    func run(_ chunk: Int) {
+        body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
     }
 }

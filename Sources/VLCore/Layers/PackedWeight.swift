@@ -94,17 +94,23 @@ public struct PackedWeight: Sendable {
         }
         let firstPanel = features.lowerBound / Self.panelWidth
         let panelCount = (features.count + Self.panelWidth - 1) / Self.panelWidth
-        let work = rows * features.count * k
-        let threads = work < 2_000_000 ? 1 : min(ComputeThreads.count, panelCount)
         let activationCode = VectorKernels.code(of: activation)
+        // Tasks of half a kernel block of panels (a block of weights stays in L2 while every row tile passes),
+        // handed to threads one at a time so that no thread waits long for the last one. Each output element is
+        // computed by one kernel sequence whatever the split, so results do not depend on the thread count.
+        let blockPanels = max(1, vlb_packed_panel_block(k) / 2)
+        let blocks = (panelCount + blockPanels - 1) / blockPanels
+        let serial = rows * features.count * k < 2_000_000
         panels.withUnsafeBufferPointer { w in
-            parallelChunks(count: threads, minimumChunk: 1) { chunks in
-                for chunk in chunks {
-                    let start = panelCount * chunk / threads, end = panelCount * (chunk + 1) / threads
-                    if end <= start { continue }
-                    vlb_packed_gemm(packedInput, rows, k, w.baseAddress!, features.upperBound, firstPanel + start, end - start,
-                                    output, outputStride, features.lowerBound, bias, accumulate ? 1 : 0, activationCode)
-                }
+            let run = { (firstBlock: Int, blockCount: Int) in
+                let start = firstBlock * blockPanels, end = min(panelCount, (firstBlock + blockCount) * blockPanels)
+                vlb_packed_gemm(packedInput, rows, k, w.baseAddress!, features.upperBound, firstPanel + start, end - start,
+                                output, outputStride, features.lowerBound, bias, accumulate ? 1 : 0, activationCode)
+            }
+            if serial {
+                run(0, blocks)
+            } else {
+                parallelTasks(count: blocks) { run($0, 1) }
             }
         }
     }
