@@ -1,15 +1,14 @@
-// A pre-packed-weight SGEMM for linear layers: y += x · wᵀ with w packed once at load time.
+// A pre-packed-weight SGEMM for linear layers: y = act((y or 0) + b + x · wᵀ) with w packed once at load time.
 //
 // BLAS packs both operands on every call; for a linear layer over a few hundred rows packing a weight of
 // several MB costs 10-35% of the product. Here the weight is packed once into 16-column panels ([k][16]
-// per panel) and the activations per call into 6-row tiles ([k][6] per tile). A 6 x 16 register tile
-// (12 AVX accumulators, FMA) sweeps k in blocks: a block of panels stays in L2 while every activation tile
-// streams past it (the GotoBLAS loop order, with the roles of the operands swapped).
+// per panel) and the activations are not packed at all: a 6 x 16 register tile (12 AVX accumulators, FMA)
+// broadcasts from six rows of x in place, which stay in L1 while a block of panels (in L2) passes. k is swept
+// in blocks of KC; bias, residual and activation are applied as a tile is finished (the GotoBLAS loop order,
+// with the roles of the operands swapped).
 
 #include "vlblocks_kernels.h"
 
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define NR VLB_PANEL_WIDTH
@@ -24,8 +23,6 @@ long vlb_packed_panel_block(long k) {
     long block = L2_BUDGET / (kc * NR * (long)sizeof(float));
     return block < 1 ? 1 : block;
 }
-
-size_t vlb_packed_input_size(long m, long k) { return (size_t)((m + MR - 1) / MR) * (size_t)k * MR; }
 
 void vlb_pack_weight(const float *w, long n, long k, float *packed) {
     long panels = (n + NR - 1) / NR;
@@ -44,66 +41,6 @@ void vlb_unpack_weight(const float *packed, long n, long k, float *w) {
         const float *src = packed + (size_t)(row / NR) * k * NR + row % NR;
         for (long kk = 0; kk < k; kk++) w[(size_t)row * k + kk] = src[kk * NR];
     }
-}
-
-void vlb_pack_input(const float *x, long m, long k, long ldx, float *packed, long t0, long t1) {
-    for (long t = t0; t < t1; t++) {
-        float *dst = packed + (size_t)t * k * MR;
-        for (long i = 0; i < MR; i++) {
-            long row = t * MR + i;
-            if (row < m) {
-                const float *src = x + (size_t)row * ldx;
-                for (long kk = 0; kk < k; kk++) dst[kk * MR + i] = src[kk];
-            } else {
-                for (long kk = 0; kk < k; kk++) dst[kk * MR + i] = 0.0f;
-            }
-        }
-    }
-}
-
-// One grow-only, 64-byte-aligned buffer per thread for packed activations, freed when the thread ends. A
-// nested acquire on the same thread gets NULL (the caller then allocates).
-struct thread_scratch {
-    float *data;
-    size_t capacity;
-    int busy;
-};
-
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_release(void *pointer) {
-    struct thread_scratch *scratch = pointer;
-    free(scratch->data);
-    free(scratch);
-}
-
-static void scratch_make_key(void) { pthread_key_create(&scratch_key, scratch_release); }
-
-float *vlb_thread_scratch_acquire(size_t count) {
-    pthread_once(&scratch_once, scratch_make_key);
-    struct thread_scratch *scratch = pthread_getspecific(scratch_key);
-    if (!scratch) {
-        scratch = calloc(1, sizeof *scratch);
-        if (!scratch || pthread_setspecific(scratch_key, scratch) != 0) {
-            free(scratch);
-            return NULL;
-        }
-    }
-    if (scratch->busy) return NULL;
-    if (scratch->capacity < count) {
-        free(scratch->data);
-        size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
-        scratch->data = aligned_alloc(64, bytes ? bytes : 64);
-        scratch->capacity = scratch->data ? count : 0;
-    }
-    scratch->busy = scratch->data != NULL;
-    return scratch->data;
-}
-
-void vlb_thread_scratch_release(void) {
-    struct thread_scratch *scratch = pthread_getspecific(scratch_key);
-    if (scratch) scratch->busy = 0;
 }
 
 #if defined(__x86_64__)
@@ -151,27 +88,30 @@ AVX2 void finish_row(float *row, __m256 acc0, __m256 acc1, long cols, tile_epilo
     for (long j = 0; j < cols; j++) row[j] = base[j];
 }
 
-// c[rows x cols] (row stride ldc) = epilogue(c, a_tile[kc][6] · b_panel[kc][16]).
-AVX2 void kernel_6x16(long kc, const float *a, const float *b, float *c, long ldc, long rows, long cols, tile_epilogue e) {
+// c[rows x cols] (row stride ldc) = epilogue(c, x-rows a[0..5][0 ..< kc] · b_panel[kc][16]). The rows of x are
+// read in place (the missing rows of a partial tile point at a real row: computed, never stored).
+AVX2 void kernel_6x16(long kc, const float *const a[MR], const float *b, float *c, long ldc, long rows, long cols,
+                      tile_epilogue e) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    const float *a0p = a[0], *a1p = a[1], *a2p = a[2], *a3p = a[3], *a4p = a[4], *a5p = a[5];
 #pragma clang loop unroll_count(2)
     for (long kk = 0; kk < kc; kk++) {
         __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-        __m256 a0 = _mm256_broadcast_ss(a + 0), a1 = _mm256_broadcast_ss(a + 1);
+        long o = kk;
+        __m256 a0 = _mm256_broadcast_ss(a0p + o), a1 = _mm256_broadcast_ss(a1p + o);
         c00 = _mm256_fmadd_ps(a0, b0, c00); c01 = _mm256_fmadd_ps(a0, b1, c01);
         c10 = _mm256_fmadd_ps(a1, b0, c10); c11 = _mm256_fmadd_ps(a1, b1, c11);
-        __m256 a2 = _mm256_broadcast_ss(a + 2), a3 = _mm256_broadcast_ss(a + 3);
+        __m256 a2 = _mm256_broadcast_ss(a2p + o), a3 = _mm256_broadcast_ss(a3p + o);
         c20 = _mm256_fmadd_ps(a2, b0, c20); c21 = _mm256_fmadd_ps(a2, b1, c21);
         c30 = _mm256_fmadd_ps(a3, b0, c30); c31 = _mm256_fmadd_ps(a3, b1, c31);
-        __m256 a4 = _mm256_broadcast_ss(a + 4), a5 = _mm256_broadcast_ss(a + 5);
+        __m256 a4 = _mm256_broadcast_ss(a4p + o), a5 = _mm256_broadcast_ss(a5p + o);
         c40 = _mm256_fmadd_ps(a4, b0, c40); c41 = _mm256_fmadd_ps(a4, b1, c41);
         c50 = _mm256_fmadd_ps(a5, b0, c50); c51 = _mm256_fmadd_ps(a5, b1, c51);
-        a += MR;
         b += NR;
     }
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
@@ -179,7 +119,7 @@ AVX2 void kernel_6x16(long kc, const float *a, const float *b, float *c, long ld
 }
 
 __attribute__((target("avx2,fma")))
-void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_w, long n, long p0, long panels,
+void vlb_packed_gemm(const float *x, long ldx, long m, long k, const float *packed_w, long n, long p0, long panels,
                      float *y, long ldy, long col0, const float *bias, int accumulate, int activation) {
     long tiles = (m + MR - 1) / MR;
     long block = vlb_packed_panel_block(k);
@@ -190,16 +130,17 @@ void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_
         for (long pb = p0; pb < end; pb += block) {
             long pe = pb + block < end ? pb + block : end;
             for (long t = 0; t < tiles; t++) {
-                const float *a = packed_x + (size_t)t * k * MR + (size_t)k0 * MR;
                 long row = t * MR;
                 long rows = m - row < MR ? m - row : MR;
+                const float *a[MR];
+                for (long i = 0; i < MR; i++) a[i] = x + (size_t)(row + (i < rows ? i : 0)) * ldx + k0;
                 for (long p = pb; p < pe; p++) {
                     long col = p * NR;
                     long cols = n - col < NR ? n - col : NR;
                     if (cols <= 0) break;
                     tile_epilogue e = {!first || accumulate, first && bias ? bias + col : NULL, last ? activation : 0};
-                    kernel_6x16(kc, a, packed_w + (size_t)p * k * NR + (size_t)k0 * NR, y + (size_t)row * ldy + (col - col0), ldy,
-                                rows, cols, e);
+                    kernel_6x16(kc, a, packed_w + (size_t)p * k * NR + (size_t)k0 * NR, y + (size_t)row * ldy + (col - col0),
+                                ldy, rows, cols, e);
                 }
             }
         }
@@ -208,7 +149,7 @@ void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_
 
 #else
 
-void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_w, long n, long p0, long panels,
+void vlb_packed_gemm(const float *x, long ldx, long m, long k, const float *packed_w, long n, long p0, long panels,
                      float *y, long ldy, long col0, const float *bias, int accumulate, int activation) {
     (void)activation;  // only reached where vlb_kernels_available() is false, and callers then apply it themselves
     for (long p = p0; p < p0 + panels; p++) {
@@ -218,9 +159,9 @@ void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_
                 if (!accumulate) *out = 0;
                 if (bias) *out += bias[p * NR + j];
                 float sum = 0;
-                const float *a = packed_x + (size_t)(row / MR) * k * MR + row % MR;
+                const float *a = x + (size_t)row * ldx;
                 const float *b = packed_w + (size_t)p * k * NR + j;
-                for (long kk = 0; kk < k; kk++) sum += a[kk * MR] * b[kk * NR];
+                for (long kk = 0; kk < k; kk++) sum += a[kk] * b[kk * NR];
                 *out += sum;
             }
         }

@@ -38,7 +38,7 @@ void vlb_exp(const float *x, float *y, long count);
 void vlb_erf(const float *x, float *y, long count);
 void vlb_tanh(const float *x, float *y, long count);
 
-/// Columns of one packed weight panel, and rows of one packed activation tile.
+/// Columns of one packed weight panel, and rows of the micro-kernel's register tile.
 #define VLB_PANEL_WIDTH 16
 #define VLB_TILE_ROWS 6
 
@@ -56,24 +56,13 @@ void vlb_unpack_weight(const float *packed, long n, long k, float *w);
 /// tile passes. Splitting work across threads at block boundaries costs nothing extra.
 long vlb_packed_panel_block(long k);
 
-/// Floats needed to pack activations x [m, k]: ceil(m / 6) tiles of k x 6.
-size_t vlb_packed_input_size(long m, long k);
-
-/// Packs tiles t0 ..< t1 of x [m, k] (row stride ldx) as [k][6] each, zero-padded past m.
-void vlb_pack_input(const float *x, long m, long k, long ldx, float *packed, long t0, long t1);
-
-/// For packed x and w: output column c (16 p0 <= c < min(16 (p0 + panels), n)) of every row, stored at
-/// y[row * ldy + c - col0], becomes act((accumulate ? y : 0) + bias[c] + x · w[c, :]), where bias (indexed by
-/// absolute column) may be NULL and act is the enum vlb_activation `activation` (0: none). The sum is rounded
-/// as "(y or 0) + bias, then add the product". Needs AVX2 + FMA (see vlb_kernels_available).
-void vlb_packed_gemm(const float *packed_x, long m, long k, const float *packed_w, long n, long p0, long panels,
+/// For x [m, k] (row stride ldx, read in place) and packed w: output column c (16 p0 <= c < min(16 (p0 +
+/// panels), n)) of every row, stored at y[row * ldy + c - col0], becomes
+/// act((accumulate ? y : 0) + bias[c] + x · w[c, :]), where bias (indexed by absolute column) may be NULL and
+/// act is the enum vlb_activation `activation` (0: none). The sum is rounded as "(y or 0) + bias, then add the
+/// product". Needs AVX2 + FMA (see vlb_kernels_available).
+void vlb_packed_gemm(const float *x, long ldx, long m, long k, const float *packed_w, long n, long p0, long panels,
                      float *y, long ldy, long col0, const float *bias, int accumulate, int activation);
-
-/// A buffer of at least `count` floats (64-byte aligned) owned by the calling thread until
-/// vlb_thread_scratch_release, reused by its next acquire and freed when the thread ends; NULL if it cannot be
-/// allocated or is already acquired on this thread.
-float *vlb_thread_scratch_acquire(size_t count);
-void vlb_thread_scratch_release(void);
 
 /// A chunk of a parallel job: `chunk` in 0 ..< chunks.
 typedef void (*vlb_chunk_fn)(void *context, long chunk);

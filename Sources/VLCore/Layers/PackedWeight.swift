@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// OpenBLAS packs both operands of every product; for the few hundred rows a linear layer sees per image,
 /// repacking a weight of several MB costs 10-35% of the GEMM. Packed layers pack the weight once, at load,
-/// into 16-column panels, and only the activations per call. The choice is made when a layer is built
+/// into 16-column panels; the micro-kernel reads the activations in place, and applies bias, residual and
+/// activation as it finishes each output tile. The choice is made when a layer is built
 /// (``ParameterLoader/packWeights`` overrides it per model); packed weights replace the plain ones (no extra
 /// memory). On by default in release builds on CPUs with AVX2 and FMA; off in debug builds, where the C
 /// kernels are compiled without optimisation; `VLBLOCKS_PACKED_WEIGHTS=0` or `=1` in the environment, or
@@ -56,7 +57,7 @@ public struct PackedWeight: Sendable {
 
     /// `output[r, f - features.lowerBound] += input[r, :] · W[f, :]` for `f` in `features` (whose lower bound
     /// is a multiple of 16), over `rows` rows of `input` (row stride `inputStride`) and `output` (row stride
-    /// `outputStride`). Activations are packed once, then panels are split across ``ComputeThreads``.
+    /// `outputStride`). Panels are split across ``ComputeThreads``; the input is read in place.
     public func multiplyAccumulate(
         _ input: UnsafePointer<Float>, rows: Int, inputStride: Int, features: Range<Int>,
         output: UnsafeMutablePointer<Float>, outputStride: Int
@@ -81,17 +82,6 @@ public struct PackedWeight: Sendable {
         precondition(features.lowerBound % Self.panelWidth == 0 && features.upperBound <= outFeatures, "feature range not panel-aligned")
         guard rows > 0, !features.isEmpty else { return }
         let k = inFeatures
-        let tiles = (rows + Int(VLB_TILE_ROWS) - 1) / Int(VLB_TILE_ROWS)
-        let packedCount = max(vlb_packed_input_size(rows, k), 1)
-        // The packed activations live in a buffer this thread keeps between calls (no page faults per call).
-        let scratch = vlb_thread_scratch_acquire(packedCount)
-        let packedInput = scratch ?? UnsafeMutablePointer<Float>.allocate(capacity: packedCount)
-        defer {
-            if scratch != nil { vlb_thread_scratch_release() } else { packedInput.deallocate() }
-        }
-        parallelChunks(count: tiles, minimumChunk: max(1, 16_384 / max(k, 1))) { range in
-            vlb_pack_input(input, rows, k, inputStride, packedInput, range.lowerBound, range.upperBound)
-        }
         let firstPanel = features.lowerBound / Self.panelWidth
         let panelCount = (features.count + Self.panelWidth - 1) / Self.panelWidth
         let activationCode = VectorKernels.code(of: activation)
@@ -104,7 +94,7 @@ public struct PackedWeight: Sendable {
         panels.withUnsafeBufferPointer { w in
             let run = { (firstBlock: Int, blockCount: Int) in
                 let start = firstBlock * blockPanels, end = min(panelCount, (firstBlock + blockCount) * blockPanels)
-                vlb_packed_gemm(packedInput, rows, k, w.baseAddress!, features.upperBound, firstPanel + start, end - start,
+                vlb_packed_gemm(input, inputStride, rows, k, w.baseAddress!, features.upperBound, firstPanel + start, end - start,
                                 output, outputStride, features.lowerBound, bias, accumulate ? 1 : 0, activationCode)
             }
             if serial {
