@@ -13,13 +13,20 @@
 
 #define NR VLB_PANEL_WIDTH
 #define MR VLB_TILE_ROWS
-#define KC 512
+#define KC 768
 #define L2_BUDGET (384 * 1024)
 
 size_t vlb_packed_weight_size(long n, long k) { return (size_t)((n + NR - 1) / NR) * (size_t)k * NR; }
 
+// The k block: k split evenly into blocks of at most KC (768 keeps a ViT-B product in one block, so its output
+// tiles are written once; 3072 becomes 4 x 768, 1024 becomes 2 x 512).
+static long k_block(long k) {
+    long blocks = (k + KC - 1) / KC;
+    return (k + blocks - 1) / blocks;
+}
+
 long vlb_packed_panel_block(long k) {
-    long kc = k < KC ? k : KC;
+    long kc = k_block(k);
     long block = L2_BUDGET / (kc * NR * (long)sizeof(float));
     return block < 1 ? 1 : block;
 }
@@ -124,8 +131,9 @@ void vlb_packed_gemm(const float *x, long ldx, long m, long k, const float *pack
     long tiles = (m + MR - 1) / MR;
     long block = vlb_packed_panel_block(k);
     long end = p0 + panels;
-    for (long k0 = 0; k0 < k; k0 += KC) {
-        long kc = k - k0 < KC ? k - k0 : KC;
+    long kcb = k_block(k);
+    for (long k0 = 0; k0 < k; k0 += kcb) {
+        long kc = k - k0 < kcb ? k - k0 : kcb;
         int first = k0 == 0, last = k0 + kc >= k;
         for (long pb = p0; pb < end; pb += block) {
             long pe = pb + block < end ? pb + block : end;
