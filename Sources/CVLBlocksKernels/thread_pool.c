@@ -13,6 +13,7 @@
 
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -121,7 +122,12 @@ int vlb_parallel_run(long chunks, int threads, vlb_chunk_fn fn, void *context) {
     atomic_fetch_add_explicit(&wake_sequence, 1, memory_order_seq_cst);
     if (atomic_load(&sleepers) > 0) syscall(SYS_futex, &wake_sequence, FUTEX_WAKE_PRIVATE, threads - 1, NULL, NULL, 0);
     run_chunks();
-    while (atomic_load_explicit(&job_done, memory_order_acquire) < chunks) cpu_relax();
+    // Wait for the workers' last chunks: poll, then yield the core in case a worker waits for it (more threads
+    // than free cores).
+    for (long spins = 0; atomic_load_explicit(&job_done, memory_order_acquire) < chunks; spins++) {
+        if (spins < 2048) cpu_relax();
+        else sched_yield();
+    }
     pthread_mutex_unlock(&submit_lock);
     return 1;
 }
