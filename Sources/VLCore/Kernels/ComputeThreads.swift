@@ -69,7 +69,23 @@ public enum ComputeThreads {
 /// when the pool is busy with another caller's job they go to Dispatch instead.
 public func parallelChunks(count: Int, minimumChunk: Int, _ body: (Range<Int>) -> Void) {
     let threads = ComputeThreads.count
-    let chunks = Swift.min(threads, count / Swift.max(minimumChunk, 1))
+    runChunks(count: count, chunks: Swift.min(threads, count / Swift.max(minimumChunk, 1)), threads: threads, body)
+}
+
+/// Runs `body(i)` for each `i` in `0..<count` on up to ``ComputeThreads/count`` threads, handing out one index
+/// at a time: a thread that finishes early (or a worker that starts late) takes the next index, so uneven
+/// tasks and a briefly descheduled thread do not leave the others waiting. Use it for a few to a few hundred
+/// tasks of some microseconds each or more (GEMM panel blocks, attention heads).
+public func parallelTasks(count: Int, _ body: (Int) -> Void) {
+    let threads = ComputeThreads.count
+    // One index per chunk (the pool counts chunks in 16 bits; beyond that, chunks of two or more).
+    runChunks(count: count, chunks: threads > 1 ? Swift.min(count, 0xFFFF) : 1, threads: threads) { range in
+        range.forEach(body)
+    }
+}
+
+/// `body` over `0..<count` cut into `chunks` contiguous ranges, on the pool (or Dispatch when the pool is busy).
+private func runChunks(count: Int, chunks: Int, threads: Int, _ body: (Range<Int>) -> Void) {
     if chunks <= 1 {
         if count > 0 { body(0..<count) }
         return
@@ -90,35 +106,7 @@ public func parallelChunks(count: Int, minimumChunk: Int, _ body: (Range<Int>) -
     }
 }
 
-/// Runs `body(i)` for each `i` in `0..<count` on up to ``ComputeThreads/count`` threads, handing out one index
-/// at a time: a thread that finishes early (or a worker that starts late) takes the next index, so uneven
-/// tasks and a briefly descheduled thread do not leave the others waiting. Use it for a few to a few hundred
-/// tasks of some microseconds each or more (GEMM panel blocks, attention heads).
-public func parallelTasks(count: Int, _ body: (Int) -> Void) {
-    let threads = ComputeThreads.count
-    if threads <= 1 || count <= 1 || count > 0xFFFF {
-        if count > 0xFFFF, threads > 1 {
-            parallelChunks(count: count, minimumChunk: 1) { range in range.forEach(body) }
-        } else {
-            for i in 0..<Swift.max(count, 0) { body(i) }
-        }
-        return
-    }
-    withoutActuallyEscaping(body) { escapable in
-        nonisolated(unsafe) let work = escapable
-        var job = ChunkedJob(count: count, chunks: count) { range in range.forEach(work) }
-        let pooled = withUnsafeMutablePointer(to: &job) { pointer in
-            vlb_parallel_run(count, Int32(clamping: threads), { context, chunk in
-                context!.assumingMemoryBound(to: ChunkedJob.self).pointee.run(chunk)
-            }, pointer)
-        }
-        if pooled == 0 {
-            DispatchQueue.concurrentPerform(iterations: count) { work($0) }
-        }
-    }
-}
-
-/// One `parallelChunks` call as the pool's C callback sees it.
+/// One parallel call as the pool's C callback sees it.
 private struct ChunkedJob {
     let count: Int
     let chunks: Int
