@@ -21,7 +21,12 @@
 #include <unistd.h>
 
 #define MAX_WORKERS 63
-#define SPIN_NANOSECONDS 200000
+
+static _Atomic long spin_nanoseconds = 200000;  // how long an idle worker polls before it sleeps
+
+void vlb_set_worker_spin(long nanoseconds) {
+    atomic_store_explicit(&spin_nanoseconds, nanoseconds < 0 ? 0 : nanoseconds, memory_order_relaxed);
+}
 
 // The job: generation (32 bits) | chunk count (16) | next unclaimed chunk (16), published with release order
 // after `job_fn` and `job_context` are written. A chunk is claimed by a compare-and-swap on this word, so a
@@ -73,7 +78,7 @@ static void *worker_main(void *unused) {
     for (;;) {
         uint32_t seen = atomic_load_explicit(&wake_sequence, memory_order_acquire);
         if (run_chunks()) continue;
-        long deadline = now_nanoseconds() + SPIN_NANOSECONDS;
+        long deadline = now_nanoseconds() + atomic_load_explicit(&spin_nanoseconds, memory_order_relaxed);
         int woke = 0;
         for (long i = 1; !woke; i++) {
             if (atomic_load_explicit(&wake_sequence, memory_order_acquire) != seen) woke = 1;
@@ -138,5 +143,7 @@ int vlb_parallel_run(long chunks, int threads, vlb_chunk_fn fn, void *context) {
     (void)chunks, (void)threads, (void)fn, (void)context;
     return 0;
 }
+
+void vlb_set_worker_spin(long nanoseconds) { (void)nanoseconds; }
 
 #endif

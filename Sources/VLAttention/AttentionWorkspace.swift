@@ -1,17 +1,17 @@
-public import VLCore
+import VLCore
 
 /// Scratch buffers for attention, allocated once per forward pass and reused by every layer.
 ///
 /// Not shared between concurrent calls: each call makes its own.
-public struct AttentionWorkspace: ~Copyable {
-    public private(set) var projections: UnsafeMutablePointer<Float>
-    public private(set) var queries: UnsafeMutablePointer<Float>
-    public private(set) var context: UnsafeMutablePointer<Float>
-    public private(set) var scores: UnsafeMutablePointer<Float>
+package struct AttentionWorkspace: ~Copyable {
+    package private(set) var projections: UnsafeMutablePointer<Float>
+    package private(set) var queries: UnsafeMutablePointer<Float>
+    package private(set) var context: UnsafeMutablePointer<Float>
+    package private(set) var scores: UnsafeMutablePointer<Float>
     private var capacity: (projections: Int, queries: Int, context: Int, scores: Int)
 
     /// Sized for `rows` tokens of width `width`, and `heads x queries x keys` scores.
-    public init(rows: Int, width: Int, heads: Int, queries m: Int, keys n: Int) {
+    package init(rows: Int, width: Int, heads: Int, queries m: Int, keys n: Int) {
         capacity = (rows * 3 * width, rows * width, rows * width, heads * m * n)
         projections = .allocate(capacity: max(capacity.projections, 1))
         queries = .allocate(capacity: max(capacity.queries, 1))
@@ -20,7 +20,7 @@ public struct AttentionWorkspace: ~Copyable {
     }
 
     /// Grows the buffers when a call needs more than they hold.
-    public mutating func reserve(rows: Int, width: Int, heads: Int, queries m: Int, keys n: Int) {
+    package mutating func reserve(rows: Int, width: Int, heads: Int, queries m: Int, keys n: Int) {
         if rows * 3 * width > capacity.projections {
             projections.deallocate(); capacity.projections = rows * 3 * width
             projections = .allocate(capacity: capacity.projections)

@@ -7,14 +7,14 @@ public import VLCore
 /// `CLIPAttention`, DINOv2's attention, timm's `Attention` and `torch.nn.MultiheadAttention`. The
 /// projections are one GEMM over all tokens of the batch; per-head products read the heads in place
 /// from the fused projection buffer (leading dimension `3D`), so nothing is transposed or copied.
-public struct MultiHeadAttention: ParameterContainer, Sendable {
+public struct MultiHeadAttention: Module {
     /// Query, key and value projections fused: weight `[3D, D]` (query rows, then key rows, then value
     /// rows), bias `[3D]` when present.
     public let inputProjection: Linear
     public let output: Linear
     public let heads: Int
     public let layout: AttentionKeyLayout
-    public let path: String
+    public let parameters: ParameterRecord
 
     public var width: Int { inputProjection.inFeatures }
     public var headDimension: Int { width / heads }
@@ -30,37 +30,33 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
         let d = width
         // Packed weights need the key/value rows (from D) to start on a 16-row panel.
         let packing = scope.loader.prefersPackedWeights && d % 16 == 0
-        let weight: Tensor, inputBias: Tensor?
         switch layout {
         case .separate(let q, let k, let v, let o):
+            // One [3D, D] projection from the three checkpoint matrices; the record reads each back as its rows.
             let parts = try [q, k, v].map { try Linear(scope[$0], inFeatures: d, outFeatures: d, bias: bias, packing: false) }
-            weight = Self.concatenate(parts.map(\.weight), shape: [3 * d, d])
-            inputBias = bias ? Self.concatenate(parts.map { $0.bias! }, shape: [3 * d]) : nil
+            let fused = try Linear(weight: try Tensor(concatenating: parts.map(\.weight), axis: 0),
+                                   bias: bias ? try Tensor(concatenating: parts.map { $0.bias! }, axis: 0) : nil,
+                                   path: scope.prefix, packing: packing)
+            for (i, name) in [q, k, v].enumerated() {
+                scope.rebind(name + ".weight") { try! fused.weight.narrowed(axis: 0, start: i * d, length: d) }
+                if bias { scope.rebind(name + ".bias") { try! fused.bias!.narrowed(axis: 0, start: i * d, length: d) } }
+            }
+            inputProjection = fused
             output = try Linear(scope[o], inFeatures: d, outFeatures: d)
         case .fused(let qkv, let o):
-            let fused = try Linear(scope[qkv], inFeatures: d, outFeatures: 3 * d, bias: bias, packing: false)
-            weight = fused.weight
-            inputBias = fused.bias
+            inputProjection = try Linear(scope[qkv], inFeatures: d, outFeatures: 3 * d, bias: bias, packing: packing)
             output = try Linear(scope[o], inFeatures: d, outFeatures: d)
         case .packedInProjection:
-            weight = try scope.load("in_proj_weight", shape: [3 * d, d], initializer: .fanIn(d))
-            inputBias = bias ? try scope.load("in_proj_bias", shape: [3 * d], initializer: .zeros) : nil
+            let weight = try scope.load("in_proj_weight", shape: [3 * d, d], initializer: .fanIn(d))
+            let inputBias = bias ? try scope.load("in_proj_bias", shape: [3 * d], initializer: .zeros) : nil
+            let fused = try Linear(weight: weight, bias: inputBias, path: scope.prefix, packing: packing)
+            scope.rebind("in_proj_weight") { fused.weight }
+            inputProjection = fused
             output = try Linear(scope["out_proj"], inFeatures: d, outFeatures: d)
         }
-        inputProjection = try Linear(weight: weight, bias: inputBias, path: scope.prefix, packing: packing)
         self.heads = heads
         self.layout = layout
-        self.path = scope.prefix
-    }
-
-    static func concatenate(_ parts: [Tensor], shape: [Int]) -> Tensor {
-        Tensor(shape: shape) { out in
-            var offset = 0
-            for part in parts {
-                part.withUnsafeBufferPointer { (out.baseAddress! + offset).update(from: $0.baseAddress!, count: $0.count) }
-                offset += part.count
-            }
-        }
+        self.parameters = scope.recorded()
     }
 
     // MARK: Tensor API
@@ -130,11 +126,11 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
         }
     }
 
-    // MARK: Pointer API (used by the encoder's fused block)
+    // MARK: Pointer API (the encoder's fused block, within the package)
 
     /// Self-attention over `input [B * N, D]` into `output [B * N, D]`; with `accumulate`, the result is
     /// added to `output` (a fused residual connection).
-    public func selfAttention(
+    package func selfAttention(
         _ input: UnsafePointer<Float>, batch: Int, tokens n: Int, mask: Tensor? = nil,
         workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
@@ -158,7 +154,7 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
     /// Cross-attention from `queries [Bq * M, D]` to `context [B * N, D]` into `output [B * M, D]`.
     /// - Parameter queriesAreProjected: `queries` already went through the query projection (learned queries
     ///   projected once, at load time, by ``projectQueries(_:rows:output:)``).
-    public func crossAttention(
+    package func crossAttention(
         queries: UnsafePointer<Float>, queryBatch: Int, queryCount m: Int, context: UnsafePointer<Float>,
         batch: Int, tokens n: Int, mask: Tensor?, workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>,
         queriesAreProjected: Bool = false
@@ -190,38 +186,8 @@ public struct MultiHeadAttention: ParameterContainer, Sendable {
     }
 
     /// The query projection alone: `output[rows, D] = queries · W_qᵀ + b_q`.
-    public func projectQueries(_ queries: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
+    package func projectQueries(_ queries: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
         inputProjection.apply(queries, rows: rows, features: 0..<width, output: output)
-    }
-
-    // MARK: Parameters
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        let d = width
-        let inputWeight = inputProjection.weight, inputBias = inputProjection.bias
-        func rows(_ t: Tensor, _ part: Int) -> Tensor {
-            let length = t.count / 3
-            let shape = t.rank == 2 ? [d, d] : [d]
-            return Tensor(shape: shape) { out in
-                t.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress! + part * length, count: length) }
-            }
-        }
-        switch layout {
-        case .separate(let q, let k, let v, let o):
-            for (i, name) in [q, k, v].enumerated() {
-                try visit(name + ".weight", rows(inputWeight, i))
-                if let inputBias { try visit(name + ".bias", rows(inputBias, i)) }
-            }
-            try output.visitParameters(prefix: o, visit)
-        case .fused(let qkv, let o):
-            try visit(qkv + ".weight", inputWeight)
-            if let inputBias { try visit(qkv + ".bias", inputBias) }
-            try output.visitParameters(prefix: o, visit)
-        case .packedInProjection:
-            try visit("in_proj_weight", inputWeight)
-            if let inputBias { try visit("in_proj_bias", inputBias) }
-            try output.visitParameters(prefix: "out_proj", visit)
-        }
     }
 
     /// FLOPs of self-attention over `batch x tokens` (projections, scores, weighted values).

@@ -1,8 +1,8 @@
-public import VLCore
+import VLCore
 
 /// The per-head core of attention on strided buffers, for one batch element:
 /// `output_h = softmax(scale * Q_h K_hᵀ + mask) V_h` for every head `h`.
-public enum ScaledDotProductAttention {
+package enum ScaledDotProductAttention {
     /// - Parameters:
     ///   - queries, keys, values: row-major token matrices whose head `h` occupies columns
     ///     `h * headDimension ..< (h + 1) * headDimension`, with the given row strides.
@@ -12,7 +12,7 @@ public enum ScaledDotProductAttention {
     ///
     /// Heads run side by side on ``ComputeThreads/count`` threads (a thread takes the next head when done), each
     /// with single-threaded GEMMs.
-    public static func compute(
+    package static func compute(
         queries: UnsafePointer<Float>, queryStride: Int, keys: UnsafePointer<Float>, keyStride: Int,
         values: UnsafePointer<Float>, valueStride: Int, queryCount m: Int, keyCount n: Int, heads: Int,
         headDimension hd: Int, scale: Float, mask: UnsafePointer<Float>?, scores: UnsafeMutablePointer<Float>,

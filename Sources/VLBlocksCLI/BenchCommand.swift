@@ -54,10 +54,7 @@ struct BenchEncoderCommand: ParsableCommand {
             throw CommandFailure("pixels \(shape.shapeDescription) exceed \(SizeLimits.maximumActivationElements) elements")
         }
         let tower = try VisionTower.random(preset)
-        var rng = SplitMix(seed: 7)
-        let pixels = Tensor(shape: [batch, preset.configuration.channels, side, side]) { buffer in
-            for i in buffer.indices { buffer[i] = rng.nextSigned() }
-        }
+        let pixels = Tensor.uniform(shape: [batch, preset.configuration.channels, side, side], seed: 7)
         _ = try tower.embeddings.patchEmbedding.grid(for: pixels)
         _ = try tower(pixels)
         let residentBefore = ResidentMemory.kilobytes()  // after a warm-up call
@@ -78,19 +75,4 @@ struct BenchEncoderCommand: ParsableCommand {
                   + "\(Format.fixed(gflop / timing.minimum * 1000, 1)) GFLOP/s")
         }
     }
-}
-
-/// A small deterministic generator for benchmark inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func nextSigned() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

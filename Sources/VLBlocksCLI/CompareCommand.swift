@@ -19,7 +19,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "A checkpoint folder to use instead of a preset.") var checkpoint: String?
     @Option(help: "Encoder input sides in pixels, comma-separated (multiples of the patch).") var resolutions = "224,336,378"
     @Option(help: "Connector output token counts, comma-separated (squares).") var tokens = "64,144"
-    @Option(help: "Connectors, comma-separated.") var connectors = ConnectorVariants.names.joined(separator: ",")
+    @Option(help: "Connectors, comma-separated.") var connectors = ConnectorStudy.connectors.joined(separator: ",")
     @Option(help: "Language-model width the connectors project to.") var dl = 4096
     @Option(help: "Images per forward pass.") var batch = 1
     @Option(help: "Threads for BLAS and VLBlocks' kernels.") var threads = ComputeThreads.count
@@ -36,11 +36,11 @@ struct CompareCommand: ParsableCommand {
         if let runs, !(1...100_000).contains(runs) { throw ValidationError("--runs must be between 1 and 100000") }
         if checkpoint != nil, encoder != nil { throw ValidationError("give --encoder or --checkpoint, not both") }
         let sides = try Self.sides(resolutions)
-        let counts = try ConnectorVariants.tokenCounts(tokens)
+        let counts = try IntegerList.tokenCounts(tokens)
         for kind in try Self.kinds(connectors) {
             // Every connector at every token count: non-square counts for avg-pool and c-abs fail here, not mid-sweep.
             for count in counts {
-                do { try ConnectorVariants.configuration(kind, dv: 16, dl: 16, tokens: count).validate(file: "--tokens") } catch {
+                do { _ = try ConnectorStudy.configuration(kind, encoderWidth: 16, outputWidth: 16, tokens: count) } catch {
                     throw ValidationError("\(kind): \(error)")
                 }
             }
@@ -52,14 +52,14 @@ struct CompareCommand: ParsableCommand {
     }
 
     static func sides(_ text: String) throws -> [Int] {
-        try ConnectorVariants.integers(text, in: 1...ImageProcessor.maximumSide,
+        try IntegerList.parse(text, in: 1...ImageProcessor.maximumSide,
                                        what: "--resolutions takes pixel sides (1 ... \(ImageProcessor.maximumSide)) separated by commas, e.g. 224,336")
     }
 
     static func kinds(_ text: String) throws -> [String] {
         let kinds = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for kind in kinds where !ConnectorVariants.names.contains(kind) {
-            throw ValidationError("unknown connector '\(kind)'; known: \(ConnectorVariants.names.joined(separator: ", "))")
+        for kind in kinds where !ConnectorStudy.connectors.contains(kind) {
+            throw ValidationError("unknown connector '\(kind)'; known: \(ConnectorStudy.connectors.joined(separator: ", "))")
         }
         guard !kinds.isEmpty else { throw ValidationError("--connectors names at least one connector") }
         return kinds
@@ -74,7 +74,7 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         ComputeThreads.set(threads)
         let sides = try Self.sides(resolutions)
-        let counts = try ConnectorVariants.tokenCounts(tokens)
+        let counts = try IntegerList.tokenCounts(tokens)
         let kinds = try Self.kinds(connectors)
         let tower: VisionTransformer
         let name: String
@@ -87,12 +87,12 @@ struct CompareCommand: ParsableCommand {
             tower = try VisionTower.random(preset)
             name = preset.name
         }
-        let comparison = ConnectorComparison(tower: tower, encoderName: name, resolutions: sides, tokenCounts: counts, connectors: kinds,
-                                             languageWidth: dl, batch: batch, runs: runs ?? (quick ? 2 : 3))
+        let sweep = ConnectorSweep(tower: tower, resolutions: sides, tokenCounts: counts, connectors: kinds, languageWidth: dl, batch: batch,
+                                   runs: runs ?? (quick ? 2 : 3))
         let progress = ProgressLine()
-        let rows = try comparison.run { done, total, what in progress.show("[\(done)/\(total)] \(what)") }
+        let rows = try sweep.run { done, total, what in progress.show("[\(done)/\(total)] \(what)") }
         progress.finish()
-        print("\(name), batch \(batch), \(threads) threads, LLM width \(dl); ms = connector median, encoder_ms = encoder median")
+        print("\(name), batch \(batch), \(threads) threads, LLM width \(dl); ms = connector median, encoder_ms = encoder median (up to the feature layer)")
         print(ConnectorComparison.table(rows), terminator: "")
         if let csv {
             try ConnectorComparison.csv(rows).write(toFile: csv, atomically: true, encoding: .utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import VLBlocks
 
 /// A standalone SVG chart of connector latency against output tokens: one color per connector, one
 /// marker and dash pattern per encoder resolution, log-scaled axes (latencies span two orders of
@@ -6,14 +7,14 @@ import Foundation
 enum ComparisonChart {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
-    static func svg(_ rows: [ConnectorComparison.Row], title: String) -> String {
+    static func svg(_ rows: [ConnectorSweep.Row], title: String) -> String {
         let width = 860.0, height = 520.0
         let plot = (left: 80.0, top: 60.0, right: 640.0, bottom: 450.0)
         let connectors = orderedUnique(rows.map(\.connector))
         let resolutions = orderedUnique(rows.map(\.resolution)).sorted()
         let tokens = rows.map { Double($0.tokens) }
         let xMin = (tokens.min() ?? 1) / 1.3, xMax = (tokens.max() ?? 2) * 1.3
-        let latencies = rows.map { max($0.ms, 0.01) }
+        let latencies = rows.map { max($0.milliseconds, 0.01) }
         let yTop = niceCeiling((latencies.max() ?? 1) * 1.15), yBottom = niceFloor((latencies.min() ?? 1) / 1.15)
         func x(_ t: Double) -> Double { plot.left + (log(t) - log(xMin)) / (log(xMax) - log(xMin)) * (plot.right - plot.left) }
         func y(_ ms: Double) -> Double {
@@ -49,10 +50,10 @@ enum ComparisonChart {
             for (ri, resolution) in resolutions.enumerated() {
                 let points = rows.filter { $0.connector == connector && $0.resolution == resolution }.sorted { $0.tokens < $1.tokens }
                 if points.count > 1 {
-                    let path = points.map { "\(f(x(Double($0.tokens)))),\(f(y($0.ms)))" }.joined(separator: " ")
+                    let path = points.map { "\(f(x(Double($0.tokens)))),\(f(y($0.milliseconds)))" }.joined(separator: " ")
                     out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash(ri))/>\n"
                 }
-                for p in points { out += marker(ri, x(Double(p.tokens)), y(p.ms), color, tooltip: "\(connector), T=\(p.tokens), \(resolution) px: \(Format.fixed(p.ms)) ms") }
+                for p in points { out += marker(ri, x(Double(p.tokens)), y(p.milliseconds), color, tooltip: "\(connector), T=\(p.tokens), \(resolution) px: \(Format.fixed(p.milliseconds)) ms") }
             }
         }
 

@@ -9,7 +9,8 @@ struct ConnectCommand: ParsableCommand {
         discussion: """
             The input file holds image_features [B, N, Dv], or clip_features and dino_features for i-mof and
             a-mof; the output file gets tokens [B, T, Dl]. Weights load strictly under the checkpoint keys of
-            the config's projector_type (see Docs/Connectors.md).
+            the config's projector_type (see Docs/Connectors.md). The patch grid comes from --grid, else from the
+            input file's "grid" metadata (as encode --feature-layer writes it), else a square grid is assumed.
             """
     )
 
@@ -25,22 +26,30 @@ struct ConnectCommand: ParsableCommand {
     @Option(help: "Where to write tokens (safetensors).")
     var output: String
 
+    @Option(help: "The patch grid as HxW (rows x columns), overriding the input file's grid metadata.")
+    var grid: String?
+
     @Option(help: "Threads for BLAS and VLBlocks' kernels (default: all cores).")
     var threads: Int?
 
+    func validate() throws {
+        if let grid, PatchGrid(grid) == nil { throw ValidationError("--grid takes HxW with positive sides, e.g. 24x16") }
+    }
+
     func run() throws {
         if let threads { ComputeThreads.set(threads) }
-        let projector = try Projector.load(config: try Projector.readConfig(path: config), weights: try SafeTensorsFile(path: weights),
-                                           file: config)
+        let projector = try Projector.load(try ProjectorConfiguration(contentsOf: config), weights: try SafeTensorsFile(path: weights))
         let file = try SafeTensorsFile(path: input)
         var inputs: [String: Tensor] = [:]
-        for name in projector.inputNames {
-            guard file.entry(named: name) != nil else {
-                throw CommandFailure("\(input) has no tensor named '\(name)' (it holds: \(file.tensorNames.joined(separator: ", ")))")
+        for name in projector.inputNames { inputs[name] = try file.requiredTensor(name) }
+        var patchGrid = grid.flatMap(PatchGrid.init)
+        if patchGrid == nil, let stored = file.metadata["grid"] {
+            guard let parsed = PatchGrid(stored) else {
+                throw CommandFailure("\(input): metadata grid '\(stored)' is not HxW with positive sides")
             }
-            inputs[name] = try file.readTensor(named: name)
+            patchGrid = parsed
         }
-        let tokens = try projector(inputs)
+        let tokens = try projector(inputs, grid: patchGrid)
         try SafeTensorsWriter.write(["tokens": tokens], metadata: ["producer": "vlblocks connect"], to: output)
     }
 }

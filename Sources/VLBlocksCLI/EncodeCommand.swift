@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VLBlocks
 
 /// `vlblocks encode`: runs a vision tower from a checkpoint folder on pixels (or an image).
@@ -9,6 +10,10 @@ struct EncodeCommand: ParsableCommand {
         discussion: """
             Writes last_hidden_state [B, N, D], pooler_output [B, D] when the family has one, and with
             --hidden-states every hidden_states.<i> (i = 0 ... L) as transformers returns them.
+            With --feature-layer K it writes image_features [B, h*w, D] instead: transformers' hidden_states[K]
+            (0 = the embeddings output, L = the last layer before any final norm, negative from the end) with the
+            class and register tokens removed, running only the layers it needs; the file's metadata "grid" gives
+            the patch grid as HxW.
             With --image, the image is preprocessed as the checkpoint's preprocessor_config.json says (or the
             family's default processor at the tower's native size; 224 for DINOv2), and pixel_values is written
             too.
@@ -33,40 +38,57 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "Also write hidden_states.0 ... hidden_states.L.")
     var hiddenStates = false
 
+    @Option(help: "Write image_features = hidden_states[K] without class and register tokens (e.g. -2, LLaVA's layer).")
+    var featureLayer: Int?
+
     @Option(help: "Threads for BLAS and VLBlocks' kernels (default: all cores).")
     var threads: Int?
 
     func validate() throws {
         guard (pixels == nil) != (image == nil) else { throw ValidationError("give exactly one of --pixels and --image") }
         if let threads, threads < 1 { throw ValidationError("--threads must be positive") }
+        if featureLayer != nil, hiddenStates { throw ValidationError("--feature-layer and --hidden-states do not go together") }
     }
 
     func run() throws {
         if let threads { ComputeThreads.set(threads) }
-        let tower = try VisionTower.load(directory: checkpoint)
+        let configuration = try VisionTower.loadConfiguration(directory: checkpoint)
+        let selection = featureLayer.map { FeatureSelection(layer: $0, tokens: .patches) }
+        if let selection {
+            do { _ = try selection.resolvedLayer(layers: configuration.layers) } catch { throw ValidationError("--feature-layer: \(error.reason)") }
+        }
+        let tower = try VisionTower.load(configuration: configuration, weights: try CheckpointWeights.open(directory: checkpoint))
         let values: Tensor
         if let image {
-            let family: ImageProcessor.Family = switch tower.configuration.family {
-            case .clip: .clip
-            case .siglip: .siglip
-            case .dinov2, .dinov2WithRegisters: .dinov2
-            }
-            let native = family == .dinov2 ? 224 : tower.configuration.imageSize
-            let processor = try ImageProcessor.forCheckpoint(directory: checkpoint, family: family, nativeSize: native)
+            let processor = try ImageProcessor.forCheckpoint(directory: checkpoint, tower: configuration)
             values = try processor.pixelValues(try RGBImage(contentsOf: image, alpha: alpha))
         } else {
-            let path = pixels!
-            let input = try SafeTensorsFile(path: path)
-            guard input.entry(named: "pixel_values") != nil else {
-                throw CommandFailure("\(path) has no tensor named 'pixel_values' (it holds: \(input.tensorNames.joined(separator: ", ")))")
-            }
-            values = try input.readTensor(named: "pixel_values")
+            values = try SafeTensorsFile(path: pixels!).requiredTensor("pixel_values")
         }
-        let result = try tower.encode(values, hiddenStates: hiddenStates)
-        var tensors = ["last_hidden_state": result.lastHiddenState]
+        var tensors: [String: Tensor] = [:]
+        var metadata = ["producer": "vlblocks encode"]
         if image != nil { tensors["pixel_values"] = values }
-        if let pooled = result.poolerOutput { tensors["pooler_output"] = pooled }
-        for (i, state) in (result.hiddenStates ?? []).enumerated() { tensors["hidden_states.\(i)"] = state }
-        try SafeTensorsWriter.write(tensors, metadata: ["producer": "vlblocks encode"], to: output)
+        if let selection {
+            let features = try tower.features(values, selection: selection)
+            tensors["image_features"] = features.tokens
+            metadata["grid"] = features.grid?.description
+            metadata["feature_layer"] = String(selection.layer)
+        } else {
+            let result = try tower.encode(values, hiddenStates: hiddenStates)
+            tensors["last_hidden_state"] = result.lastHiddenState
+            if let pooled = result.poolerOutput { tensors["pooler_output"] = pooled }
+            for (i, state) in (result.hiddenStates ?? []).enumerated() { tensors["hidden_states.\(i)"] = state }
+        }
+        try SafeTensorsWriter.write(tensors, metadata: metadata, to: output)
+    }
+}
+
+extension SafeTensorsFile {
+    /// The tensor `name`, or a ``CommandFailure`` that lists what the file holds.
+    func requiredTensor(_ name: String) throws -> Tensor {
+        guard entry(named: name) != nil else {
+            throw CommandFailure("\(path) has no tensor named '\(name)' (it holds: \(tensorNames.joined(separator: ", ")))")
+        }
+        return try readTensor(named: name)
     }
 }

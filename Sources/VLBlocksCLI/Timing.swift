@@ -1,29 +1,4 @@
-import Dispatch
 import Foundation
-
-/// Wall-clock timings of repeated runs, after warm-up.
-struct Timing {
-    var samples: [Double]  // milliseconds
-
-    var minimum: Double { samples.min() ?? .nan }
-    var median: Double {
-        let sorted = samples.sorted()
-        guard !sorted.isEmpty else { return .nan }
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    /// Runs `body` `warmup` times untimed, then `runs` times timed.
-    static func measure(runs: Int, warmup: Int = 1, _ body: () throws -> Void) rethrows -> Timing {
-        for _ in 0..<warmup { try body() }
-        var samples: [Double] = []
-        for _ in 0..<max(runs, 1) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-        }
-        return Timing(samples: samples)
-    }
-}
 
 /// Formats numbers for tables and JSON.
 enum Format {

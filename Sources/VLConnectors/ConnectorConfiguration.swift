@@ -1,117 +1,165 @@
+public import Foundation
 public import VLCore
+import Synchronization
 
-/// A connector's configuration: a JSON object whose `projector_type` names the connector.
+/// A connector's typed configuration: a `Codable` struct whose JSON form is the config file the `connect`
+/// command reads, with `projector_type` naming the connector and snake_case fields as real config files spell
+/// them. Defaults live in the Swift initialisers; decoding fills absent fields with them and validates.
 ///
-/// Keys (all sizes are integers):
-/// - `mlp2x_gelu`: `encoder_hidden_size`, `output_hidden_size`.
-/// - `avg-pool`: `encoder_hidden_size`, `output_hidden_size`, `num_queries` (a square), `mlp_depth` (default 1).
-/// - `attn-pool`: `encoder_hidden_size`, `output_hidden_size` (default `encoder_hidden_size`), `num_queries`,
-///   `num_heads` (default 16), `intermediate_size` (default 4 x Dv), `layer_norm_eps` (default 1e-6),
-///   `mlp_depth` (default 1; 0 = no readout, SigLIP's head when `num_queries` is 1).
-/// - `c-abs`: `encoder_hidden_size`, `hidden_size` (default `encoder_hidden_size`), `output_hidden_size`,
-///   `depth` (default 3), `mlp_depth` (default 2), `num_queries` (a square), `pos_emb` (default true).
-public enum ConnectorConfiguration: Sendable, Equatable {
-    case mlp2xGELU(encoderWidth: Int, outputWidth: Int)
-    case averagePooling(encoderWidth: Int, outputWidth: Int, queries: Int, mlpDepth: Int)
-    case attentionPooling(encoderWidth: Int, outputWidth: Int, queries: Int, heads: Int, intermediateSize: Int,
-                          epsilon: Float, mlpDepth: Int)
-    case cAbstractor(encoderWidth: Int, hiddenWidth: Int, outputWidth: Int, depth: Int, mlpDepth: Int, queries: Int,
-                     positionEmbedding: Bool)
+/// Conform a new type and ``ConnectorRegistry/register(_:)`` it to make its `projector_type` load like the
+/// built-in ones (see Docs/PortingAConnector.md).
+public protocol ConnectorConfiguration: Codable, Sendable {
+    /// The `projector_type` this configuration describes, e.g. `avg-pool`.
+    static var projectorType: String { get }
+    /// Checks the sizes fit together and stay within ``SizeLimits``; `file` names the source in errors.
+    func validate(file: String) throws(ConfigurationError)
+    /// Builds the connector from `scope`; `inputTokens` sizes generated parameters that depend on the input
+    /// (loaded ones bring their own size).
+    func makeConnector(_ scope: ParameterScope, inputTokens: Int) throws -> any Connector
+}
 
-    /// The `projector_type` names, as the configs spell them.
-    public static let projectorTypes = ["mlp2x_gelu", "avg-pool", "attn-pool", "c-abs"]
+extension ConnectorConfiguration {
+    /// The instance's `projector_type`.
+    public var projectorType: String { Self.projectorType }
 
-    public var projectorType: String {
-        switch self {
-        case .mlp2xGELU: "mlp2x_gelu"
-        case .averagePooling: "avg-pool"
-        case .attentionPooling: "attn-pool"
-        case .cAbstractor: "c-abs"
+    public func validate() throws(ConfigurationError) { try validate(file: "config") }
+
+    /// Builds the connector from `scope` for inputs of 576 tokens (24 x 24).
+    public func makeConnector(_ scope: ParameterScope) throws -> any Connector {
+        try makeConnector(scope, inputTokens: 576)
+    }
+
+    /// Loads the connector strictly from `weights`: a missing, misshapen or unused key is an error.
+    public func loadConnector(weights: any ParameterSource, packWeights: Bool? = nil) throws -> any Connector {
+        try ParameterLoader(source: weights, packWeights: packWeights).buildConnector(self)
+    }
+
+    /// The connector with random weights (deterministic per seed), for benchmarks and studies.
+    public func randomConnector(inputTokens: Int = 576, seed: UInt64 = 0, packWeights: Bool? = nil) throws -> any Connector {
+        try makeConnector(ParameterLoader(randomSeed: seed, packWeights: packWeights).root, inputTokens: inputTokens)
+    }
+}
+
+extension ParameterLoader {
+    fileprivate func buildConnector(_ configuration: some ConnectorConfiguration) throws -> any Connector {
+        let connector = try configuration.makeConnector(root)
+        try finish()
+        return connector
+    }
+}
+
+/// The `projector_type`s that load, each with its configuration type: open, so that a package depending on
+/// VLBlocks registers its own connector and loads it through the same config files and commands.
+///
+/// ```swift
+/// ConnectorRegistry.shared.register(PixelShuffleConfiguration.self)
+/// let config = try ConnectorRegistry.shared.decode(contentsOf: "config.json")   // any ConnectorConfiguration
+/// ```
+public final class ConnectorRegistry: Sendable {
+    /// The registry the library reads configs through; it knows the built-in connectors from the start.
+    public static let shared = ConnectorRegistry(builtIn: true)
+
+    private let types: Mutex<[String: any ConnectorConfiguration.Type]>
+
+    /// A registry with the built-in connectors (`mlp2x_gelu`, `avg-pool`, `attn-pool`, `c-abs`), or an empty one.
+    public init(builtIn: Bool = true) {
+        var types: [String: any ConnectorConfiguration.Type] = [:]
+        if builtIn {
+            for type in Self.builtInTypes { types[type.projectorType] = type }
+        }
+        self.types = Mutex(types)
+    }
+
+    static let builtInTypes: [any ConnectorConfiguration.Type] = [
+        MLPProjectorConfiguration.self, AveragePoolingConfiguration.self, AttentionPoolingConfiguration.self,
+        CAbstractorConfiguration.self,
+    ]
+
+    /// Makes `type`'s `projector_type` load as `type` (replacing an earlier registration of the same name).
+    public func register(_ type: any ConnectorConfiguration.Type) {
+        types.withLock { $0[type.projectorType] = type }
+    }
+
+    /// Every registered `projector_type`, built-in ones first in their usual order, then the others sorted.
+    public var projectorTypes: [String] {
+        let known = types.withLock { Array($0.keys) }
+        let builtIn = Self.builtInTypes.map { $0.projectorType }.filter(known.contains)
+        return builtIn + known.filter { !builtIn.contains($0) }.sorted()
+    }
+
+    /// The configuration type registered for `projectorType`.
+    public func configurationType(for projectorType: String) -> (any ConnectorConfiguration.Type)? {
+        types.withLock { $0[projectorType] }
+    }
+
+    /// Decodes a connector config (a JSON object with `projector_type`).
+    /// - Throws: ``ConfigurationError`` for an unknown `projector_type` or a bad field.
+    public func decode(_ data: Data, file: String = "config") throws(ConfigurationError) -> any ConnectorConfiguration {
+        try ConfigurationDecoding.decode(AnyConnectorConfiguration.self, from: data, file: file,
+                                         userInfo: [.connectorRegistry: self]).base
+    }
+
+    /// Decodes the connector config file at `path`.
+    public func decode(contentsOf path: String) throws(ConfigurationError) -> any ConnectorConfiguration {
+        try ConfigurationDecoding.decode(AnyConnectorConfiguration.self, contentsOf: path, userInfo: [.connectorRegistry: self]).base
+    }
+}
+
+extension CodingUserInfoKey {
+    /// The ``ConnectorRegistry`` a config is decoded with (``ConnectorRegistry/shared`` when absent).
+    public static let connectorRegistry = CodingUserInfoKey(rawValue: "vlblocks.connectorRegistry")!
+}
+
+/// Any registered connector configuration, decoded by its `projector_type`: the form configs nest in others
+/// (the two projectors of I-MoF).
+public struct AnyConnectorConfiguration: Codable, Sendable {
+    public let base: any ConnectorConfiguration
+
+    public init(_ base: any ConnectorConfiguration) { self.base = base }
+
+    private enum Keys: String, CodingKey { case projectorType = "projector_type" }
+
+    public init(from decoder: any Decoder) throws {
+        let registry = decoder.userInfo[.connectorRegistry] as? ConnectorRegistry ?? .shared
+        let container = try decoder.container(keyedBy: Keys.self)
+        guard let name = try container.decodeIfPresent(String.self, forKey: .projectorType) else {
+            throw ConfigurationError(field: decoder.fieldName("projector_type"),
+                                     reason: "missing; expected one of \(registry.projectorTypes.joined(separator: ", "))")
+        }
+        guard let type = registry.configurationType(for: name) else {
+            throw ConfigurationError(field: decoder.fieldName("projector_type"),
+                                     reason: "unknown projector_type '\(name)'; supported: \(registry.projectorTypes.joined(separator: ", "))")
+        }
+        base = try type.init(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws { try base.encode(to: encoder) }
+}
+
+/// Coding helpers for connector configurations.
+extension KeyedDecodingContainer {
+    /// The value at `key`, or `fallback` when the key is absent or null.
+    public func decode<T: Decodable>(_ key: Key, default fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+}
+
+/// Checks shared by the built-in configurations.
+enum ConfigurationChecks {
+    static func positive(_ values: [(String, Int)], file: String) throws(ConfigurationError) {
+        for (name, value) in values {
+            try SizeLimits.checkDimension(value, field: "\(file): \(name)")
         }
     }
 
-    /// Parses a connector config object.
-    /// - Throws: ``ConfigurationError`` for an unknown `projector_type`, a missing or mistyped field, or sizes
-    ///   that cannot work (a non-square `num_queries`, heads that do not divide the width).
-    public init(json: JSONValue, file: String = "config") throws(ConfigurationError) {
-        guard case .object = json else { throw ConfigurationError(field: file, reason: "expected a JSON object") }
-        let r = JSONConfigReader(json: json, file: file)
-        guard let type = try r.string("projector_type") else {
-            throw ConfigurationError(field: "\(file): projector_type", reason: "missing; expected one of \(Self.projectorTypes.joined(separator: ", "))")
-        }
-        switch type {
-        case "mlp2x_gelu":
-            self = .mlp2xGELU(encoderWidth: try r.requiredInt("encoder_hidden_size"), outputWidth: try r.requiredInt("output_hidden_size"))
-        case "avg-pool":
-            self = .averagePooling(encoderWidth: try r.requiredInt("encoder_hidden_size"),
-                                   outputWidth: try r.requiredInt("output_hidden_size"), queries: try r.requiredInt("num_queries"),
-                                   mlpDepth: try r.int("mlp_depth", 1))
-        case "attn-pool":
-            let d = try r.requiredInt("encoder_hidden_size")
-            self = .attentionPooling(encoderWidth: d, outputWidth: try r.int("output_hidden_size", d),
-                                     queries: try r.requiredInt("num_queries"), heads: try r.int("num_heads", 16),
-                                     intermediateSize: try r.int("intermediate_size", 4 * d),
-                                     epsilon: try r.float("layer_norm_eps", 1e-6), mlpDepth: try r.int("mlp_depth", 1))
-        case "c-abs":
-            let d = try r.requiredInt("encoder_hidden_size")
-            self = .cAbstractor(encoderWidth: d, hiddenWidth: try r.int("hidden_size", d),
-                                outputWidth: try r.requiredInt("output_hidden_size"), depth: try r.int("depth", 3),
-                                mlpDepth: try r.int("mlp_depth", 2), queries: try r.requiredInt("num_queries"),
-                                positionEmbedding: try r.bool("pos_emb", true))
-        default:
-            throw ConfigurationError(field: "\(file): projector_type",
-                                     reason: "unknown projector_type '\(type)'; supported: \(Self.projectorTypes.joined(separator: ", ")), i-mof, a-mof")
-        }
-        try validate(file: file)
+    static func depth(_ value: Int, _ name: String, file: String, allowZero: Bool) throws(ConfigurationError) {
+        try SizeLimits.checkDepth(value, field: "\(file): \(name)")
+        if !allowZero, value <= 0 { throw ConfigurationError(field: "\(file): \(name)", reason: "must be positive, got \(value)") }
     }
 
-    /// Checks the sizes fit together and stay within ``SizeLimits``.
-    public func validate(file: String = "config") throws(ConfigurationError) {
-        func positive(_ values: [(String, Int)]) throws(ConfigurationError) {
-            for (name, value) in values {
-                if name == "depth" || name == "mlp_depth" {
-                    try SizeLimits.checkDepth(value, field: "\(file): \(name)")
-                    if value <= 0 { throw ConfigurationError(field: "\(file): \(name)", reason: "must be positive, got \(value)") }
-                } else {
-                    try SizeLimits.checkDimension(value, field: "\(file): \(name)")
-                }
-            }
-        }
-        func square(_ queries: Int) throws(ConfigurationError) {
-            let side = Int(Double(queries).squareRoot().rounded())
-            guard queries > 0, side * side == queries else {
-                throw ConfigurationError(field: "\(file): num_queries", reason: "\(queries) is not a square number (the output is a sqrt(T) x sqrt(T) grid)")
-            }
-        }
-        switch self {
-        case .mlp2xGELU(let dv, let dl):
-            try positive([("encoder_hidden_size", dv), ("output_hidden_size", dl)])
-            try SizeLimits.checkElements([dl, max(dl, dv)], field: "\(file): sizes")
-        case .averagePooling(let dv, let dl, let t, let depth):
-            try positive([("encoder_hidden_size", dv), ("output_hidden_size", dl), ("num_queries", t)])
-            try square(t)
-            try SizeLimits.checkDepth(depth, field: "\(file): mlp_depth")
-            try SizeLimits.checkElements([dl, max(dl, dv)], field: "\(file): readout")
-            if depth == 0, dl != dv {
-                throw ConfigurationError(field: "\(file): output_hidden_size", reason: "mlp_depth 0 keeps the encoder width \(dv)")
-            }
-        case .attentionPooling(let dv, let dl, let t, let heads, let inner, _, let depth):
-            try positive([("encoder_hidden_size", dv), ("output_hidden_size", dl), ("num_queries", t), ("num_heads", heads),
-                          ("intermediate_size", inner)])
-            guard dv % heads == 0 else {
-                throw ConfigurationError(field: "\(file): num_heads", reason: "\(heads) heads do not divide encoder_hidden_size \(dv)")
-            }
-            try SizeLimits.checkDepth(depth, field: "\(file): mlp_depth")
-            try SizeLimits.checkElements([max(dl, inner), max(dl, dv, inner)], field: "\(file): sizes")
-            try SizeLimits.checkElements([t, dv], field: "\(file): probe")
-            if depth == 0, dl != dv {
-                throw ConfigurationError(field: "\(file): output_hidden_size", reason: "mlp_depth 0 keeps the encoder width \(dv)")
-            }
-        case .cAbstractor(let dv, let hidden, let dl, let depth, let mlpDepth, let t, _):
-            try positive([("encoder_hidden_size", dv), ("hidden_size", hidden), ("output_hidden_size", dl), ("depth", depth),
-                          ("mlp_depth", mlpDepth), ("num_queries", t)])
-            try square(t)
-            try SizeLimits.checkElements([max(dv, hidden, dl), max(dv, hidden, dl)], field: "\(file): sizes")
+    static func square(_ queries: Int, file: String) throws(ConfigurationError) {
+        guard PatchGrid(squareOf: queries) != nil else {
+            throw ConfigurationError(field: "\(file): num_queries", reason: "\(queries) is not a square number (the output is a sqrt(T) x sqrt(T) grid)")
         }
     }
 }

@@ -2,24 +2,23 @@ public import VLCore
 
 /// The connectors' output MLP: `Linear(D_in, D_out)`, then `(SiLU, Linear(D_out, D_out))` repeated, as
 /// Honeybee's `build_mlp`; keys `0`, `2`, `4`, ... of an `nn.Sequential`. Depth 0 is the identity.
-public struct Readout: ParameterContainer, Sendable {
+public struct Readout: Layer {
     public let layers: [Linear]
     public let inputWidth: Int
-    /// The module's dotted path, for error messages.
-    public let path: String
+    public let parameters: ParameterRecord
     public var outputWidth: Int { layers.last?.outFeatures ?? inputWidth }
 
     public init(_ scope: ParameterScope, depth: Int, inputWidth: Int, outputWidth: Int) throws {
         self.inputWidth = inputWidth
-        path = scope.prefix
         layers = try (0..<depth).map { i in
             try Linear(scope["\(2 * i)"], inFeatures: i == 0 ? inputWidth : outputWidth, outFeatures: outputWidth)
         }
+        parameters = scope.recorded()
     }
 
     /// Applies the readout to `rows` rows at `input` into `output` (which may not alias `input` unless the
     /// depth is 0). `scratch` holds `rows * outputWidth` scalars when the depth exceeds 1.
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, scratch: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+    package func apply(_ input: UnsafePointer<Float>, rows: Int, scratch: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         guard !layers.isEmpty else {
             if UnsafePointer(output) != input { output.update(from: input, count: rows * inputWidth) }
             return
@@ -46,10 +45,6 @@ public struct Readout: ParameterContainer, Sendable {
         return Tensor(shape: Array(x.shape.dropLast()) + [outputWidth]) { out in
             x.withUnsafeBufferPointer { apply($0.baseAddress!, rows: rows, scratch: scratch, output: out.baseAddress!) }
         }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        for (i, layer) in layers.enumerated() { try layer.visitParameters(prefix: "\(2 * i)", visit) }
     }
 
     public func flops(rows: Int) -> Int { layers.reduce(0) { $0 + $1.flops(rows: rows) } }

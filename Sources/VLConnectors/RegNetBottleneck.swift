@@ -3,25 +3,24 @@ public import VLCore
 /// timm's `ConvNormAct` with a 1x1 convolution (no bias) and `LayerNormAct2d` (layer norm over channels,
 /// eps 1e-5), on channels-last pixels `[P, C_in]` → `[P, C_out]`: one GEMM over all pixels, then a row
 /// layer norm. Keys `conv.weight [O, I, 1, 1]`, `bn.weight`, `bn.bias`.
-struct PointwiseConvNorm: Sendable {
+struct PointwiseConvNorm: Module {
     let conv: Linear
     let norm: LayerNorm
+    let parameters: ParameterRecord
 
     init(_ scope: ParameterScope, inChannels: Int, outChannels: Int) throws {
         let weight = try scope.load("conv.weight", shape: [outChannels, inChannels, 1, 1], initializer: .fanIn(inChannels))
-        conv = try Linear(weight: try weight.reshaped([outChannels, inChannels]), bias: nil, path: scope.path("conv"),
-                          packing: scope.loader.prefersPackedWeights)
+        let conv = try Linear(weight: try weight.reshaped([outChannels, inChannels]), bias: nil, path: scope.path("conv"),
+                              packing: scope.loader.prefersPackedWeights)
+        scope.rebind("conv.weight") { try! conv.weight.reshaped([outChannels, inChannels, 1, 1]) }
+        self.conv = conv
         norm = try LayerNorm(scope["bn"], width: outChannels, epsilon: 1e-5)
+        parameters = scope.recorded()
     }
 
     func apply(_ x: UnsafePointer<Float>, pixels: Int, output: UnsafeMutablePointer<Float>) {
         conv.apply(x, rows: pixels, output: output)
         norm.apply(output, rows: pixels, output: output)
-    }
-
-    func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try visit("conv.weight", try! conv.weight.reshaped(conv.weight.shape + [1, 1]))
-        try norm.visitParameters(prefix: "bn", visit)
     }
 }
 
@@ -31,10 +30,9 @@ struct PointwiseConvNorm: Sendable {
 /// `conv1` 1x1 → LN → SiLU; `conv2` 3x3 depthwise (padding 1) → LN → SiLU; squeeze-excitation (mean over
 /// pixels → `fc1` → SiLU → `fc2` → sigmoid gate, `round(C_in / 4)` channels, half to even as Python rounds);
 /// `conv3` 1x1 → LN; plus the shortcut (identity, or `downsample` 1x1 + LN when widths differ); SiLU.
-public struct RegNetBottleneck: ParameterContainer, Sendable {
+public struct RegNetBottleneck: Module {
     let conv1: PointwiseConvNorm
-    /// `[C, 1, 3, 3]` as stored, and tap-major `[3, 3, C]` for the kernel.
-    let depthwiseWeight: Tensor
+    /// The depthwise `[C, 1, 3, 3]` weight tap-major, `[3, 3, C]`, for the channels-last kernel.
     let depthwiseTaps: Tensor
     let norm2: LayerNorm
     let squeeze: Linear
@@ -43,6 +41,7 @@ public struct RegNetBottleneck: ParameterContainer, Sendable {
     let downsample: PointwiseConvNorm?
     public let inChannels: Int
     public let outChannels: Int
+    public let parameters: ParameterRecord
 
     public var squeezeChannels: Int { squeeze.outFeatures }
 
@@ -51,7 +50,7 @@ public struct RegNetBottleneck: ParameterContainer, Sendable {
         self.outChannels = outChannels
         let c = outChannels
         conv1 = try PointwiseConvNorm(scope["conv1"], inChannels: inChannels, outChannels: c)
-        depthwiseWeight = try scope["conv2"].load("conv.weight", shape: [c, 1, 3, 3], initializer: .fanIn(9))
+        let depthwiseWeight = try scope["conv2"].load("conv.weight", shape: [c, 1, 3, 3], initializer: .fanIn(9))
         depthwiseTaps = DepthwiseConvolution.tapMajor(depthwiseWeight, channels: c, kernel: 3)
         norm2 = try LayerNorm(scope["conv2"]["bn"], width: c, epsilon: 1e-5)
         let se = Int((Double(inChannels) * 0.25).rounded(.toNearestOrEven))
@@ -66,10 +65,11 @@ public struct RegNetBottleneck: ParameterContainer, Sendable {
                             path: scope.path("se.fc2"), packing: false)
         conv3 = try PointwiseConvNorm(scope["conv3"], inChannels: c, outChannels: c)
         downsample = inChannels == outChannels ? nil : try PointwiseConvNorm(scope["downsample"], inChannels: inChannels, outChannels: c)
+        parameters = scope.recorded()
     }
 
     /// `x [B, H, W, C_in]` → `output [B, H, W, C_out]` (`output` must not alias `x`).
-    public func apply(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
+    package func apply(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
         let pixels = height * width, rows = batch * pixels, c = outChannels
         let a = UnsafeMutablePointer<Float>.allocate(capacity: rows * c)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: rows * c)
@@ -138,18 +138,6 @@ public struct RegNetBottleneck: ParameterContainer, Sendable {
         }
     }
 
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try conv1.visitParameters { try visit("conv1." + $0, $1) }
-        try visit("conv2.conv.weight", depthwiseWeight)
-        try norm2.visitParameters(prefix: "conv2.bn", visit)
-        try visit("se.fc1.weight", try! squeeze.weight.reshaped(squeeze.weight.shape + [1, 1]))
-        try visit("se.fc1.bias", squeeze.bias!)
-        try visit("se.fc2.weight", try! excite.weight.reshaped(excite.weight.shape + [1, 1]))
-        try visit("se.fc2.bias", excite.bias!)
-        try conv3.visitParameters { try visit("conv3." + $0, $1) }
-        if let downsample { try downsample.visitParameters { try visit("downsample." + $0, $1) } }
-    }
-
     /// FLOPs on `batch x pixels` pixels.
     public func flops(batch: Int, pixels: Int) -> Int {
         let rows = batch * pixels, c = outChannels
@@ -161,17 +149,19 @@ public struct RegNetBottleneck: ParameterContainer, Sendable {
 }
 
 /// timm's `RegStage`: bottleneck blocks `b1 ... bK`, the first mapping `C_in → C_out`, the rest `C_out → C_out`.
-public struct RegNetStage: ParameterContainer, Sendable {
+public struct RegNetStage: Module {
     public let blocks: [RegNetBottleneck]
+    public let parameters: ParameterRecord
 
     public init(_ scope: ParameterScope, depth: Int, inChannels: Int, outChannels: Int) throws {
         blocks = try (0..<depth).map { i in
             try RegNetBottleneck(scope["b\(i + 1)"], inChannels: i == 0 ? inChannels : outChannels, outChannels: outChannels)
         }
+        parameters = scope.recorded()
     }
 
     /// `[B, H, W, C_in]` → `[B, H, W, C_out]`.
-    public func apply(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
+    package func apply(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
         let rows = batch * height * width
         let c = blocks.last?.outChannels ?? 0
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(rows * c, 1))
@@ -182,10 +172,6 @@ public struct RegNetStage: ParameterContainer, Sendable {
             block.apply(source, batch: batch, height: height, width: width, output: destination)
             source = UnsafePointer(destination)
         }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        for (i, block) in blocks.enumerated() { try block.visitParameters(prefix: "b\(i + 1)", visit) }
     }
 
     public func flops(batch: Int, pixels: Int) -> Int { blocks.reduce(0) { $0 + $1.flops(batch: batch, pixels: pixels) } }

@@ -1,53 +1,58 @@
+public import Foundation
 public import VLConnectors
 public import VLCore
+import Synchronization
 
 /// Mixes CLIP and DINOv2 features into language-space tokens, as the mixture-of-features layers of
 /// "Eyes Wide Shut" (Tong et al., 2024).
-public protocol FeatureMixer: ParameterContainer, Sendable {
-    var configuration: MixtureConfiguration { get }
+public protocol FeatureMixer: Module {
+    var configuration: any MixtureConfiguration { get }
     var outputWidth: Int { get }
-    /// `clip [B, N, Dc]`, `dino [B, N, Dd]` → `[B, T, Dl]`.
-    func callAsFunction(clip: Tensor, dino: Tensor) throws -> Tensor
-    func outputTokens(forInputTokens inputTokens: Int) throws -> Int
+    /// `clip [B, N, Dc]`, `dino [B, N, Dd]` (with their grid) → `[B, T, Dl]`.
+    func callAsFunction(clip: ImageFeatures, dino: ImageFeatures) throws -> Tensor
+    func outputTokens(forInputTokens inputTokens: Int, grid: PatchGrid?) throws -> Int
     func flops(batch: Int, inputTokens: Int) -> Int
 }
 
-/// The two mixtures' configurations: JSON objects with `projector_type` `i-mof` or `a-mof`.
-///
-/// - `i-mof`: `clip_projector` and `dino_projector`, each a connector config (see ``ConnectorConfiguration``).
-/// - `a-mof`: `alpha` in [0, 1] and `projector`, a connector config.
-public enum MixtureConfiguration: Sendable, Equatable {
-    case interleaved(clip: ConnectorConfiguration, dino: ConnectorConfiguration)
-    case additive(alpha: Double, projector: ConnectorConfiguration)
+extension FeatureMixer {
+    /// Mixes two `[B, N, D]` token tensors without a grid (a square one is assumed where one is needed).
+    public func callAsFunction(clip: Tensor, dino: Tensor) throws -> Tensor {
+        try self(clip: ImageFeatures(tokens: clip), dino: ImageFeatures(tokens: dino))
+    }
+}
 
-    public var projectorType: String {
-        switch self {
-        case .interleaved: "i-mof"
-        case .additive: "a-mof"
-        }
+/// A mixture's typed configuration (`projector_type` `i-mof` or `a-mof`, or a registered one), as
+/// ``ConnectorConfiguration`` is for connectors.
+public protocol MixtureConfiguration: Codable, Sendable {
+    static var projectorType: String { get }
+    func validate(file: String) throws(ConfigurationError)
+    func makeMixer(_ scope: ParameterScope, inputTokens: Int) throws -> any FeatureMixer
+}
+
+/// The mixture `projector_type`s that load: open, like ``ConnectorRegistry``.
+public final class MixtureRegistry: Sendable {
+    public static let shared = MixtureRegistry()
+
+    private let types: Mutex<[String: any MixtureConfiguration.Type]>
+    static let builtInTypes: [any MixtureConfiguration.Type] = [InterleavedMixtureConfiguration.self, AdditiveMixtureConfiguration.self]
+
+    public init(builtIn: Bool = true) {
+        var types: [String: any MixtureConfiguration.Type] = [:]
+        if builtIn { for type in Self.builtInTypes { types[type.projectorType] = type } }
+        self.types = Mutex(types)
     }
 
-    /// Parses an `i-mof` or `a-mof` config object.
-    public init(json: JSONValue, file: String = "config") throws(ConfigurationError) {
-        let r = JSONConfigReader(json: json, file: file)
-        switch try r.string("projector_type") {
-        case "i-mof":
-            self = .interleaved(clip: try ConnectorConfiguration(json: try r.object("clip_projector"), file: file + ": clip_projector"),
-                                dino: try ConnectorConfiguration(json: try r.object("dino_projector"), file: file + ": dino_projector"))
-        case "a-mof":
-            let value: Double
-            switch json["alpha"] {
-            case .number(let d)?: value = d
-            case .integer(let i)?: value = Double(i)
-            case nil: throw ConfigurationError(field: "\(file): alpha", reason: "missing (required)")
-            default: throw ConfigurationError(field: "\(file): alpha", reason: "expected a number")
-            }
-            guard (0...1).contains(value) else {
-                throw ConfigurationError(field: "\(file): alpha", reason: "\(value) is outside [0, 1]")
-            }
-            self = .additive(alpha: value, projector: try ConnectorConfiguration(json: try r.object("projector"), file: file + ": projector"))
-        default:
-            throw ConfigurationError(field: "\(file): projector_type", reason: "not a mixture type (i-mof, a-mof)")
-        }
+    public func register(_ type: any MixtureConfiguration.Type) {
+        types.withLock { $0[type.projectorType] = type }
+    }
+
+    public var projectorTypes: [String] {
+        let known = types.withLock { Array($0.keys) }
+        let builtIn = Self.builtInTypes.map { $0.projectorType }.filter(known.contains)
+        return builtIn + known.filter { !builtIn.contains($0) }.sorted()
+    }
+
+    public func configurationType(for projectorType: String) -> (any MixtureConfiguration.Type)? {
+        types.withLock { $0[projectorType] }
     }
 }

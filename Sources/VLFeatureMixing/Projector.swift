@@ -1,15 +1,63 @@
-import Foundation
+public import Foundation
 public import VLConnectors
 public import VLCore
 
-/// Any `projector_type`, single-source connector or two-source mixture, built from its JSON config:
-/// the registry behind `vlblocks connect`.
+/// Any `projector_type`'s configuration: a single-source connector or a two-source mixture, decoded from a
+/// config file through ``ConnectorRegistry`` and ``MixtureRegistry``.
+public enum ProjectorConfiguration: Sendable, Codable {
+    case connector(any ConnectorConfiguration)
+    case mixture(any MixtureConfiguration)
+
+    /// The `projector_type`.
+    public var projectorType: String {
+        switch self {
+        case .connector(let c): type(of: c).projectorType
+        case .mixture(let m): type(of: m).projectorType
+        }
+    }
+
+    /// Every `projector_type` that loads: connectors, then mixtures.
+    public static var projectorTypes: [String] { ConnectorRegistry.shared.projectorTypes + MixtureRegistry.shared.projectorTypes }
+
+    private enum Keys: String, CodingKey { case projectorType = "projector_type" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let known = Self.projectorTypes.joined(separator: ", ")
+        guard let name = try container.decodeIfPresent(String.self, forKey: .projectorType) else {
+            throw ConfigurationError(field: decoder.fieldName("projector_type"), reason: "missing; expected one of \(known)")
+        }
+        if let type = MixtureRegistry.shared.configurationType(for: name) {
+            self = .mixture(try type.init(from: decoder))
+        } else if let type = ConnectorRegistry.shared.configurationType(for: name) {
+            self = .connector(try type.init(from: decoder))
+        } else {
+            throw ConfigurationError(field: decoder.fieldName("projector_type"), reason: "unknown projector_type '\(name)'; supported: \(known)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .connector(let c): try c.encode(to: encoder)
+        case .mixture(let m): try m.encode(to: encoder)
+        }
+    }
+
+    /// Decodes a config (JSON bytes); `file` names it in errors.
+    public init(json data: Data, file: String = "config") throws(ConfigurationError) {
+        self = try ConfigurationDecoding.decode(Self.self, from: data, file: file)
+    }
+
+    /// Reads the config file at `path`.
+    public init(contentsOf path: String) throws(ConfigurationError) {
+        self = try ConfigurationDecoding.decode(Self.self, contentsOf: path)
+    }
+}
+
+/// A built projector: a connector or a feature mixture, the registry's product behind `vlblocks connect`.
 public enum Projector: Sendable {
     case connector(any Connector)
     case mixture(any FeatureMixer)
-
-    /// Every `projector_type` name.
-    public static let projectorTypes = ConnectorConfiguration.projectorTypes + ["i-mof", "a-mof"]
 
     /// The input tensor names: `image_features`, or `clip_features` and `dino_features`.
     public var inputNames: [String] {
@@ -19,50 +67,29 @@ public enum Projector: Sendable {
         }
     }
 
-    /// Builds the projector a config describes from `scope`.
-    public static func make(config json: JSONValue, scope: ParameterScope, inputTokens: Int = 576, file: String = "config") throws -> Projector {
-        let type: String? = if case .string(let s)? = json["projector_type"] { s } else { nil }
-        switch type {
-        case "i-mof", "a-mof":
-            switch try MixtureConfiguration(json: json, file: file) {
-            case .interleaved(let clip, let dino):
-                return .mixture(try InterleavedMixtureOfFeatures(scope, clip: clip, dino: dino, inputTokens: inputTokens))
-            case .additive(let alpha, let projector):
-                return .mixture(try AdditiveMixtureOfFeatures(scope, alpha: alpha, projector: projector, inputTokens: inputTokens))
-            }
-        default:
-            return .connector(try ConnectorFactory.make(try ConnectorConfiguration(json: json, file: file), scope: scope,
-                                                        inputTokens: inputTokens))
+    /// Builds the projector `configuration` describes from `scope`.
+    public static func make(_ configuration: ProjectorConfiguration, scope: ParameterScope, inputTokens: Int = 576) throws -> Projector {
+        switch configuration {
+        case .connector(let c): .connector(try c.makeConnector(scope, inputTokens: inputTokens))
+        case .mixture(let m): .mixture(try m.makeMixer(scope, inputTokens: inputTokens))
         }
     }
 
     /// Loads a projector strictly: every key the config implies must be in `weights`, and nothing else.
-    public static func load(
-        config json: JSONValue, weights: any ParameterSource, file: String = "config", packWeights: Bool? = nil
-    ) throws -> Projector {
+    public static func load(_ configuration: ProjectorConfiguration, weights: any ParameterSource, packWeights: Bool? = nil) throws -> Projector {
         let loader = ParameterLoader(source: weights, packWeights: packWeights)
-        let projector = try make(config: json, scope: loader.root, file: file)
+        let projector = try make(configuration, scope: loader.root)
         try loader.finish()
         return projector
     }
 
-    /// Reads a config file (`.json`).
-    public static func readConfig(path: String) throws -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(field: path, reason: "missing or unreadable")
-        }
-        do { return try JSONValue.parse(Array(data)) } catch {
-            throw ConfigurationError(field: path, reason: "not valid JSON: \(error)")
-        }
-    }
-
-    /// Runs the projector on named inputs (see ``inputNames``).
-    public func callAsFunction(_ inputs: [String: Tensor]) throws -> Tensor {
-        func input(_ name: String) throws -> Tensor {
+    /// Runs the projector on named inputs (see ``inputNames``), all on `grid` when given.
+    public func callAsFunction(_ inputs: [String: Tensor], grid: PatchGrid? = nil) throws -> Tensor {
+        func input(_ name: String) throws -> ImageFeatures {
             guard let tensor = inputs[name] else {
                 throw ParameterError.missing(path: name, expectedShape: [], nearest: NearestKeys.find(name, in: inputs.keys.sorted()))
             }
-            return tensor
+            return ImageFeatures(tokens: tensor, grid: grid)
         }
         switch self {
         case .connector(let connector): return try connector(try input("image_features"))
@@ -70,17 +97,14 @@ public enum Projector: Sendable {
         }
     }
 
-    public var parameterCount: Int {
+    /// The module behind it.
+    public var module: any Module {
         switch self {
-        case .connector(let c): c.parameterCount
-        case .mixture(let m): m.parameterCount
+        case .connector(let c): c
+        case .mixture(let m): m
         }
     }
 
-    public var namedParameters: [String: Tensor] {
-        switch self {
-        case .connector(let c): c.namedParameters
-        case .mixture(let m): m.namedParameters
-        }
-    }
+    public var parameterCount: Int { module.parameterCount }
+    public var namedParameters: [String: Tensor] { module.namedParameters }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import VLCore
 
 /// Preprocessing that matches transformers' PIL image processors: resize (Pillow bicubic), center crop,
@@ -139,71 +139,9 @@ public struct ImageProcessor: Sendable, Equatable {
 extension ImageProcessor {
     /// Reads a transformers `preprocessor_config.json` (CLIP, SigLIP and Bit/DINOv2 processors).
     /// Only bicubic resampling (`resample: 3`) is supported.
-    public init(preprocessorConfig json: JSONValue, file: String = "preprocessor_config.json") throws(ConfigurationError) {
-        let r = JSONConfigReader(json: json, file: file)
-        let resample = try r.int("resample", 3)
-        guard resample == 3 else {
-            throw ConfigurationError(field: "\(file): resample", reason: "only bicubic (3) is supported, got \(resample)")
-        }
-        // transformers' get_size_dict: a bare integer `size` is the shortest edge (CLIP, SigLIP and Bit processors
-        // all set default_to_square = False); a bare integer `crop_size` is a square.
-        func sizePair(_ key: String, integerIsShortestEdge: Bool) throws(ConfigurationError) -> (Int?, Int?, Int?) {
-            func checked(_ value: Int, _ name: String) throws(ConfigurationError) -> Int {
-                guard (1...Self.maximumSide).contains(value) else {
-                    throw ConfigurationError(field: "\(file): \(name)", reason: "\(value) is outside 1 ... \(Self.maximumSide)")
-                }
-                return value
-            }
-            switch json[key] {
-            case .integer(let v)?:
-                let side = try checked(v, key)
-                return integerIsShortestEdge ? (side, nil, nil) : (nil, side, side)
-            case .object?:
-                let sub = JSONConfigReader(json: json[key]!, file: "\(file): \(key)")
-                let edge = json[key]!["shortest_edge"] != nil ? try checked(sub.int("shortest_edge", 0), "\(key).shortest_edge") : nil
-                let height = json[key]!["height"] != nil ? try checked(sub.int("height", 0), "\(key).height") : nil
-                let width = json[key]!["width"] != nil ? try checked(sub.int("width", 0), "\(key).width") : nil
-                return (edge, height, width)
-            case nil, .null?: return (nil, nil, nil)
-            default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected an integer or an object")
-            }
-        }
-        var resize: Resize?
-        if try r.bool("do_resize", true) {
-            let (edge, height, width) = try sizePair("size", integerIsShortestEdge: true)
-            if let edge { resize = .shortestEdge(edge) } else if let height, let width { resize = .exact(height: height, width: width) } else {
-                throw ConfigurationError(field: "\(file): size", reason: "needs shortest_edge, or height and width")
-            }
-        }
-        var crop: (height: Int, width: Int)?
-        if try r.bool("do_center_crop", false) {
-            let (_, height, width) = try sizePair("crop_size", integerIsShortestEdge: false)
-            guard let height, let width else { throw ConfigurationError(field: "\(file): crop_size", reason: "needs height and width") }
-            crop = (height, width)
-        }
-        let rescale: Double? = try r.bool("do_rescale", true) ? try r.double("rescale_factor", 1.0 / 255) : nil
-        func triple(_ key: String, _ fallback: [Float]) throws(ConfigurationError) -> [Float] {
-            switch json[key] {
-            case nil, .null?: return fallback
-            case .array(let items)?:
-                var values: [Float] = []
-                for item in items {
-                    switch item {
-                    case .number(let d): values.append(Float(d))
-                    case .integer(let i): values.append(Float(i))
-                    default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected numbers")
-                    }
-                }
-                guard values.count == 3 else { throw ConfigurationError(field: "\(file): \(key)", reason: "expected 3 values") }
-                return values
-            case .number(let d)?: return [Float(d), Float(d), Float(d)]
-            default: throw ConfigurationError(field: "\(file): \(key)", reason: "expected a list of 3 numbers")
-            }
-        }
-        let normalize = try r.bool("do_normalize", true)
-        self.init(resize: resize, crop: crop, rescaleFactor: rescale,
-                  mean: normalize ? try triple("image_mean", Self.clipMean) : nil,
-                  std: normalize ? try triple("image_std", Self.clipStd) : nil)
+    /// - Throws: ``ConfigurationError`` naming the file and the field.
+    public init(preprocessorConfig data: Data, file: String = "preprocessor_config.json") throws(ConfigurationError) {
+        self = try ConfigurationDecoding.decode(PreprocessorConfigFile.self, from: data, file: file).processor
     }
 
     /// The processor of a checkpoint folder: its `preprocessor_config.json`, or the family default at the
@@ -211,10 +149,6 @@ extension ImageProcessor {
     public static func forCheckpoint(directory: String, family: Family, nativeSize: Int) throws -> ImageProcessor {
         let path = (directory as NSString).appendingPathComponent("preprocessor_config.json")
         guard let data = FileManager.default.contents(atPath: path) else { return ImageProcessor(family, size: nativeSize) }
-        let json: JSONValue
-        do { json = try JSONValue.parse(Array(data)) } catch {
-            throw ConfigurationError(field: path, reason: "not valid JSON: \(error)")
-        }
-        return try ImageProcessor(preprocessorConfig: json, file: path)
+        return try ImageProcessor(preprocessorConfig: data, file: path)
     }
 }

@@ -6,7 +6,7 @@ public import VLCore
 /// Mirrors `nn.Conv2d(C, D, kernel_size=p, stride=p)` followed by `flatten(2).transpose(1, 2)`, the
 /// patch embedding of CLIP (no bias), SigLIP and DINOv2 (with bias) and timm's `PatchEmbed`.
 /// Checkpoint keys: `weight` `[D, C, p, p]`, `bias` `[D]`.
-public struct PatchEmbedding: ParameterContainer, Sendable {
+public struct PatchEmbedding: Layer {
     public let weight: Tensor
     public let bias: Tensor?
     public let patchSize: Int
@@ -14,7 +14,7 @@ public struct PatchEmbedding: ParameterContainer, Sendable {
     /// size (SigLIP so400m: 384 px, 14 px patches); the convolution then drops the last `image_size % p`
     /// rows and columns, as `nn.Conv2d` does. Nil accepts multiples of the patch size only.
     public let nativeImageSize: Int?
-    public let path: String
+    public let parameters: ParameterRecord
 
     public var channels: Int { weight.shape[1] }
     public var width: Int { weight.shape[0] }
@@ -27,7 +27,7 @@ public struct PatchEmbedding: ParameterContainer, Sendable {
         self.bias = bias ? try scope.load("bias", shape: [width], initializer: .fanIn(fanIn)) : nil
         self.patchSize = patchSize
         self.nativeImageSize = nativeImageSize
-        self.path = scope.prefix
+        self.parameters = scope.recorded()
     }
 
     /// The patch grid of an `height x width` image: `(H / p, W / p)`, rounded down for the native size.
@@ -55,7 +55,7 @@ public struct PatchEmbedding: ParameterContainer, Sendable {
     }
 
     /// Writes `[B * patches, D]` to `output`; `pixels` must have passed ``grid(for:)``.
-    public func apply(_ pixels: Tensor, output: UnsafeMutablePointer<Float>) {
+    package func apply(_ pixels: Tensor, output: UnsafeMutablePointer<Float>) {
         let (batch, h, w) = (pixels.shape[0], pixels.shape[2], pixels.shape[3])
         let p = patchSize
         let (gh, gw) = (h / p, w / p)
@@ -92,11 +92,6 @@ public struct PatchEmbedding: ParameterContainer, Sendable {
                             bias: nil, outFeatures: width, output: output)
             }
         }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try visit("weight", weight)
-        if let bias { try visit("bias", bias) }
     }
 
     /// FLOPs of one call on `patches` patches.

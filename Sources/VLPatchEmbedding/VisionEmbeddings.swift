@@ -5,7 +5,7 @@ public import VLCore
 ///
 /// Output rows per image: `[class] [registers...] [patches in row-major order]`. The layout of the
 /// checkpoint keys differs per family; ``EmbeddingKeys`` names them.
-public struct VisionEmbeddings: ParameterContainer, Sendable {
+public struct VisionEmbeddings: Layer {
     /// Key names of one family's embedding parameters (relative to the embeddings module).
     public struct EmbeddingKeys: Sendable, Equatable {
         public var patch: String
@@ -47,7 +47,7 @@ public struct VisionEmbeddings: ParameterContainer, Sendable {
     public let registers: Tensor?
     /// `[1, D]`: loaded so that checkpoints load strictly; only used for masked pre-training.
     public let maskToken: Tensor?
-    public let path: String
+    public let parameters: ParameterRecord
 
     public var width: Int { patchEmbedding.width }
     /// Tokens before the patches: class token and registers.
@@ -58,7 +58,6 @@ public struct VisionEmbeddings: ParameterContainer, Sendable {
         registerCount: Int, interpolation: PositionInterpolation, nativeImageSize: Int? = nil
     ) throws {
         self.keys = keys
-        self.path = scope.prefix
         patchEmbedding = try PatchEmbedding(scope[keys.patch], channels: channels, width: width, patchSize: patchSize,
                                             bias: keys.patchBias, nativeImageSize: nativeImageSize)
         if let name = keys.classToken {
@@ -83,6 +82,7 @@ public struct VisionEmbeddings: ParameterContainer, Sendable {
         } else {
             maskToken = nil
         }
+        parameters = scope.recorded()
     }
 
     /// Token count for an image of `gridHeight x gridWidth` patches.
@@ -98,7 +98,7 @@ public struct VisionEmbeddings: ParameterContainer, Sendable {
     }
 
     /// Writes `[B, tokens, D]` to `output` for pixels that passed ``PatchEmbedding/grid(for:)``.
-    public func apply(_ pixels: Tensor, gridHeight gh: Int, gridWidth gw: Int, output: UnsafeMutablePointer<Float>) {
+    package func apply(_ pixels: Tensor, gridHeight gh: Int, gridWidth gw: Int, output: UnsafeMutablePointer<Float>) {
         let batch = pixels.shape[0], d = width, patches = gh * gw
         let tokens = tokenCount(gridHeight: gh, gridWidth: gw)
         let patchTokens = UnsafeMutablePointer<Float>.allocate(capacity: batch * patches * d)
@@ -124,17 +124,5 @@ public struct VisionEmbeddings: ParameterContainer, Sendable {
                 for i in 0..<(patches * d) { row[i] = source[i] + patchPositions[i] }
             }
         }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        let d = width
-        if let name = keys.classToken, let classToken {
-            try visit(name, keys.classTokenHasBatchAxes ? try! classToken.reshaped([1, 1, d]) : classToken)
-        }
-        if let maskToken, let name = keys.maskToken { try visit(name, maskToken) }
-        let rows = positions.table.shape[0]
-        try visit(keys.position, keys.positionHasBatchAxis ? try! positions.table.reshaped([1, rows, d]) : positions.table)
-        if let registers, let name = keys.registers { try visit(name, try! registers.reshaped([1, registers.shape[0], d])) }
-        try patchEmbedding.visitParameters(prefix: keys.patch, visit)
     }
 }

@@ -7,7 +7,7 @@ public import VLCore
 /// `[B, N, D]` → `[B, T, D]`. With `T = 1` it is exactly SigLIP's head (whose pooler output is row 0).
 /// Checkpoint keys: `probe [1, T, D]`, `attention.in_proj_weight [3D, D]`, `attention.in_proj_bias`,
 /// `attention.out_proj.{weight,bias}`, `layernorm.*`, `mlp.fc1.*`, `mlp.fc2.*`.
-public struct AttentionPoolingHead: ParameterContainer, Sendable {
+public struct AttentionPoolingHead: Layer {
     public let probe: Tensor
     /// `probe · W_qᵀ + b_q` `[T, D]`: the probes do not depend on the input, so their query projection is
     /// computed once, at load time, by the same kernel a call would use (bitwise the same result).
@@ -15,7 +15,7 @@ public struct AttentionPoolingHead: ParameterContainer, Sendable {
     public let attention: MultiHeadAttention
     public let layerNorm: LayerNorm
     public let mlp: MLP
-    public let path: String
+    public let parameters: ParameterRecord
 
     public var width: Int { attention.width }
     public var probes: Int { probe.shape[1] }
@@ -29,7 +29,7 @@ public struct AttentionPoolingHead: ParameterContainer, Sendable {
         attention = try MultiHeadAttention(scope["attention"], width: width, heads: heads, layout: .packedInProjection)
         layerNorm = try LayerNorm(scope["layernorm"], width: width, epsilon: epsilon)
         mlp = try MLP(scope["mlp"], inFeatures: width, hiddenFeatures: intermediateSize, kind: .standard(activation))
-        path = scope.prefix
+        parameters = scope.recorded()
         let (probe, attention) = (self.probe, self.attention)
         projectedProbe = Tensor(shape: [probes, width]) { out in
             probe.withUnsafeBufferPointer { attention.projectQueries($0.baseAddress!, rows: probes, output: out.baseAddress!) }
@@ -57,13 +57,6 @@ public struct AttentionPoolingHead: ParameterContainer, Sendable {
             layerNorm.apply(out.baseAddress!, rows: batch * t, output: normed)
             mlp.apply(normed, rows: batch * t, hidden: hidden, output: out.baseAddress!, accumulate: true)
         }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try visit("probe", probe)
-        try attention.visitParameters(prefix: "attention", visit)
-        try layerNorm.visitParameters(prefix: "layernorm", visit)
-        try mlp.visitParameters(prefix: "mlp", visit)
     }
 
     /// FLOPs for `batch` inputs of `tokens` tokens (the probes' query projection is done at load time).

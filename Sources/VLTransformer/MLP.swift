@@ -6,7 +6,7 @@ public import VLCore
 /// - ``Kind/swiGLU``: `down(silu(gate(x)) * up(x))` as DINOv2 giant (`Dinov2SwiGLUFFN`); the gate and up
 ///   projections are stored fused `[2H, D]` (one GEMM) and the down projection reads the gated half in
 ///   place (leading dimension `2H`).
-public struct MLP: ParameterContainer, Sendable {
+public struct MLP: Layer {
     /// The nonlinearity: an activation between two projections, or SwiGLU's gated product.
     public enum Kind: Sendable, Equatable {
         case standard(Activation)
@@ -31,13 +31,13 @@ public struct MLP: ParameterContainer, Sendable {
     public let first: Linear
     /// `[D_out, H]`.
     public let second: Linear
-    public let path: String
+    public let parameters: ParameterRecord
 
     public var inFeatures: Int { first.inFeatures }
     public var hiddenFeatures: Int { kind == .swiGLU ? first.outFeatures / 2 : first.outFeatures }
     public var outFeatures: Int { second.outFeatures }
     /// Scratch columns per row that ``apply(_:rows:hidden:output:accumulate:)`` needs.
-    public var scratchWidth: Int { first.outFeatures }
+    package var scratchWidth: Int { first.outFeatures }
 
     public init(
         _ scope: ParameterScope, inFeatures: Int, hiddenFeatures: Int, outFeatures: Int? = nil, kind: Kind,
@@ -46,16 +46,23 @@ public struct MLP: ParameterContainer, Sendable {
         let out = outFeatures ?? inFeatures
         self.kind = kind
         self.layout = layout
-        self.path = scope.prefix
         switch (kind, layout) {
         case (.standard, .twoLayers(let a, let b)):
             first = try Linear(scope[a], inFeatures: inFeatures, outFeatures: hiddenFeatures)
             second = try Linear(scope[b], inFeatures: hiddenFeatures, outFeatures: out)
         case (.swiGLU, .gateUpDown):
+            // Gate and up rows in one [2H, D] projection (one GEMM); the record reads each half back.
             let gate = try Linear(scope["gate_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, packing: false)
             let up = try Linear(scope["up_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, packing: false)
-            first = try Linear(weight: Self.stack(gate.weight, up.weight), bias: Self.stack(gate.bias!, up.bias!),
-                               path: scope.path("gate_up"), packing: scope.loader.prefersPackedWeights)
+            let fused = try Linear(weight: try Tensor(concatenating: [gate.weight, up.weight], axis: 0),
+                                   bias: try Tensor(concatenating: [gate.bias!, up.bias!], axis: 0),
+                                   path: scope.path("gate_up"), packing: scope.loader.prefersPackedWeights)
+            for (i, name) in ["gate_proj", "up_proj"].enumerated() {
+                let h = hiddenFeatures
+                scope.rebind(name + ".weight") { try! fused.weight.narrowed(axis: 0, start: i * h, length: h) }
+                scope.rebind(name + ".bias") { try! fused.bias!.narrowed(axis: 0, start: i * h, length: h) }
+            }
+            first = fused
             second = try Linear(scope["down_proj"], inFeatures: hiddenFeatures, outFeatures: out)
         case (.swiGLU, .fusedWeightsIn):
             first = try Linear(scope["weights_in"], inFeatures: inFeatures, outFeatures: 2 * hiddenFeatures)
@@ -63,13 +70,7 @@ public struct MLP: ParameterContainer, Sendable {
         default:
             throw ConfigurationError(field: scope.prefix, reason: "MLP kind \(kind) cannot use key layout \(layout)")
         }
-    }
-
-    static func stack(_ a: Tensor, _ b: Tensor) -> Tensor {
-        Tensor(shape: [a.shape[0] + b.shape[0]] + a.shape.dropFirst()) { out in
-            a.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress!, count: a.count) }
-            b.withUnsafeBufferPointer { (out.baseAddress! + a.count).update(from: $0.baseAddress!, count: b.count) }
-        }
+        parameters = scope.recorded()
     }
 
     /// `[..., D]` → `[..., D_out]`.
@@ -86,7 +87,7 @@ public struct MLP: ParameterContainer, Sendable {
     }
 
     /// Pointer form: `hidden` holds `rows * scratchWidth` scalars; with `accumulate`, adds into `output`.
-    public func apply(
+    package func apply(
         _ input: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
         output: UnsafeMutablePointer<Float>, accumulate: Bool = false
     ) {
@@ -107,31 +108,6 @@ public struct MLP: ParameterContainer, Sendable {
             }
             // The gated product sits in the first half of each 2H-wide row: read it in place.
             second.apply(hidden, rows: rows, inputStride: 2 * h, output: output, accumulate: accumulate)
-        }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        switch layout {
-        case .twoLayers(let a, let b):
-            try first.visitParameters(prefix: a, visit)
-            try second.visitParameters(prefix: b, visit)
-        case .gateUpDown:
-            let h = hiddenFeatures, d = inFeatures
-            func half(_ t: Tensor, _ index: Int) -> Tensor {
-                let shape = t.rank == 2 ? [h, d] : [h]
-                let length = t.count / 2
-                return Tensor(shape: shape) { out in
-                    t.withUnsafeBufferPointer { out.baseAddress!.update(from: $0.baseAddress! + index * length, count: length) }
-                }
-            }
-            try visit("gate_proj.weight", half(first.weight, 0))
-            try visit("gate_proj.bias", half(first.bias!, 0))
-            try visit("up_proj.weight", half(first.weight, 1))
-            try visit("up_proj.bias", half(first.bias!, 1))
-            try second.visitParameters(prefix: "down_proj", visit)
-        case .fusedWeightsIn:
-            try first.visitParameters(prefix: "weights_in", visit)
-            try second.visitParameters(prefix: "weights_out", visit)
         }
     }
 

@@ -6,7 +6,7 @@ public import VLCore
 ///
 /// Mirrors `CLIPEncoderLayer`, `SiglipEncoderLayer`, `Dinov2Layer` and timm's `Block`. Without LayerScale
 /// the residual additions are fused into the output GEMMs (`beta = 1`).
-public struct TransformerBlock: ParameterContainer, Sendable {
+public struct TransformerBlock: Layer {
     /// Key names inside one block.
     public struct KeyLayout: Sendable, Equatable {
         public var norm1: String
@@ -43,7 +43,7 @@ public struct TransformerBlock: ParameterContainer, Sendable {
     public let norm2: LayerNorm
     public let mlp: MLP
     public let layerScale2: Tensor?
-    public let path: String
+    public let parameters: ParameterRecord
 
     public var width: Int { norm1.width }
 
@@ -52,7 +52,6 @@ public struct TransformerBlock: ParameterContainer, Sendable {
         qkvBias: Bool = true, mlpHidden: Int, mlpKind: MLP.Kind, mlpLayout: MLP.KeyLayout = .fc, epsilon: Float
     ) throws {
         self.keys = keys
-        self.path = scope.prefix
         norm1 = try LayerNorm(scope[keys.norm1], width: width, epsilon: epsilon)
         attention = try MultiHeadAttention(scope[keys.attention], width: width, heads: heads, layout: attentionLayout,
                                            bias: qkvBias)
@@ -60,6 +59,7 @@ public struct TransformerBlock: ParameterContainer, Sendable {
         norm2 = try LayerNorm(scope[keys.norm2], width: width, epsilon: epsilon)
         mlp = try MLP(scope[keys.mlp], inFeatures: width, hiddenFeatures: mlpHidden, kind: mlpKind, layout: mlpLayout)
         layerScale2 = try keys.layerScale2.map { try scope.load($0, shape: [width], initializer: .ones) }
+        parameters = scope.recorded()
     }
 
     /// `[B, N, D]` → `[B, N, D]`.
@@ -77,7 +77,7 @@ public struct TransformerBlock: ParameterContainer, Sendable {
     }
 
     /// Runs the block in place on the residual stream `x [B * N, D]`.
-    public func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, workspace: inout BlockWorkspace) {
+    package func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, workspace: inout BlockWorkspace) {
         let rows = batch * tokens, d = width
         let normed = workspace.normed
         norm1.apply(x, rows: rows, output: normed)
@@ -116,15 +116,6 @@ public struct TransformerBlock: ParameterContainer, Sendable {
         }
     }
 
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try norm1.visitParameters(prefix: keys.norm1, visit)
-        try attention.visitParameters(prefix: keys.attention, visit)
-        if let layerScale1, let name = keys.layerScale1 { try visit(name, layerScale1) }
-        try norm2.visitParameters(prefix: keys.norm2, visit)
-        try mlp.visitParameters(prefix: keys.mlp, visit)
-        if let layerScale2, let name = keys.layerScale2 { try visit(name, layerScale2) }
-    }
-
     /// FLOPs of one block over `batch x tokens`.
     public func flops(batch: Int, tokens: Int) -> Int {
         attention.flops(batch: batch, queries: tokens, keys: tokens) + mlp.flops(rows: batch * tokens)
@@ -132,13 +123,13 @@ public struct TransformerBlock: ParameterContainer, Sendable {
 }
 
 /// Scratch for running transformer blocks: one allocation per forward pass, reused by every layer.
-public struct BlockWorkspace: ~Copyable {
-    public var attention: AttentionWorkspace
-    public let normed: UnsafeMutablePointer<Float>
-    public let branch: UnsafeMutablePointer<Float>
-    public let hidden: UnsafeMutablePointer<Float>
+package struct BlockWorkspace: ~Copyable {
+    package var attention: AttentionWorkspace
+    package let normed: UnsafeMutablePointer<Float>
+    package let branch: UnsafeMutablePointer<Float>
+    package let hidden: UnsafeMutablePointer<Float>
 
-    public init(rows: Int, width: Int, heads: Int, tokens: Int, mlpScratch: Int) {
+    package init(rows: Int, width: Int, heads: Int, tokens: Int, mlpScratch: Int) {
         attention = AttentionWorkspace(rows: rows, width: width, heads: heads, queries: tokens, keys: tokens)
         normed = .allocate(capacity: max(rows * width, 1))
         branch = .allocate(capacity: max(rows * width, 1))

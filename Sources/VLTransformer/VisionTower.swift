@@ -19,15 +19,7 @@ public enum VisionTower {
 
     /// Parses `directory/config.json`.
     public static func loadConfiguration(directory: String) throws -> VisionTransformerConfiguration {
-        let path = (directory as NSString).appendingPathComponent("config.json")
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(field: path, reason: "missing or unreadable")
-        }
-        let json: JSONValue
-        do { json = try JSONValue.parse(Array(data)) } catch {
-            throw ConfigurationError(field: path, reason: "not valid JSON: \(error)")
-        }
-        return try VisionTransformerConfiguration(huggingFaceConfig: json, file: path)
+        try VisionTransformerConfiguration(contentsOf: (directory as NSString).appendingPathComponent("config.json"))
     }
 
     /// Builds the tower from `weights`, detecting the key layout.

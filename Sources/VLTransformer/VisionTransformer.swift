@@ -11,7 +11,7 @@ public struct VisionEncoderOutput: Sendable {
     /// `L + 1` tensors `[B, N, D]` when requested: the encoder input, then every layer's output.
     public var hiddenStates: [Tensor]?
     /// The patch grid of the input.
-    public var grid: (height: Int, width: Int)
+    public var grid: PatchGrid
     /// Tokens before the patches (class token, registers).
     public var prefixTokens: Int
 }
@@ -21,7 +21,7 @@ public struct VisionEncoderOutput: Sendable {
 ///
 /// Mirrors `CLIPVisionTransformer`, `SiglipVisionTransformer`, `Dinov2Model` and
 /// `Dinov2WithRegistersModel` of transformers 5.23. Input `pixel_values [B, C, H, W]` (normalised).
-public struct VisionTransformer: Layer, ParameterContainer {
+public struct VisionTransformer: Layer {
     /// Where a tower's parameters live in a checkpoint.
     public struct KeyLayout: Sendable, Equatable {
         public var embeddings: VisionEmbeddings.EmbeddingKeys
@@ -60,6 +60,7 @@ public struct VisionTransformer: Layer, ParameterContainer {
     public let finalNorm: LayerNorm
     /// SigLIP's pooling head.
     public let head: AttentionPoolingHead?
+    public let parameters: ParameterRecord
 
     /// Builds the tower from `scope` (use `ParameterLoader(randomSeed:)` for random weights).
     public init(_ scope: ParameterScope, configuration c: VisionTransformerConfiguration, keys: KeyLayout? = nil) throws {
@@ -84,6 +85,7 @@ public struct VisionTransformer: Layer, ParameterContainer {
             try AttentionPoolingHead(scope[$0], width: c.hiddenSize, heads: c.heads, intermediateSize: c.intermediateSize,
                                      epsilon: c.layerNormEpsilon, activation: c.activation)
         }
+        parameters = scope.recorded()
     }
 
     /// Encodes `pixel_values [B, C, H, W]`.
@@ -95,31 +97,8 @@ public struct VisionTransformer: Layer, ParameterContainer {
     /// - Throws: ``ShapeError`` naming `pixel_values` for a wrong rank, channel count, or a side that is
     ///   not a positive multiple of the patch size.
     public func encode(_ pixels: Tensor, hiddenStates: Bool = false) throws -> VisionEncoderOutput {
-        let (gh, gw) = try embeddings.patchEmbedding.grid(for: pixels)
-        let batch = pixels.shape[0], d = configuration.hiddenSize
-        let n = embeddings.tokenCount(gridHeight: gh, gridWidth: gw)
-        let widest = max(3 * d, blocks.first?.mlp.scratchWidth ?? 1)
-        for scratch in [[batch, n, widest], [configuration.heads, n, n]] {
-            guard let count = Tensor.checkedCount(scratch), count <= SizeLimits.maximumActivationElements else {
-                throw ShapeError(path: "embeddings", tensor: "pixel_values",
-                                 expected: "an input whose scratch \(scratch.shapeDescription) stays within \(SizeLimits.maximumActivationElements) elements",
-                                 actual: pixels.shape)
-            }
-        }
         var states: [Tensor] = []
-        var x = Tensor(shape: [batch, n, d]) { out in
-            embeddings.apply(pixels, gridHeight: gh, gridWidth: gw, output: out.baseAddress!)
-            preNorm?.apply(out.baseAddress!, rows: batch * n, output: out.baseAddress!)
-        }
-        if hiddenStates { states.append(x) }
-        var workspace = BlockWorkspace(rows: batch * n, width: d, heads: configuration.heads, tokens: n,
-                                       mlpScratch: blocks.first?.mlp.scratchWidth ?? 1)
-        for block in blocks {
-            x.withUnsafeMutableBufferPointer { buffer in
-                block.apply(buffer.baseAddress!, batch: batch, tokens: n, workspace: &workspace)
-            }
-            if hiddenStates { states.append(x) }
-        }
+        let (x, grid) = try run(pixels, layers: blocks.count) { if hiddenStates { states.append($0) } }
         let output: Tensor
         let pooled: Tensor?
         switch configuration.family {
@@ -134,7 +113,54 @@ public struct VisionTransformer: Layer, ParameterContainer {
             pooled = Self.classTokens(of: output)
         }
         return VisionEncoderOutput(lastHiddenState: output, poolerOutput: pooled, hiddenStates: hiddenStates ? states : nil,
-                                   grid: (gh, gw), prefixTokens: embeddings.prefixTokens)
+                                   grid: grid, prefixTokens: embeddings.prefixTokens)
+    }
+
+    /// The features a vision-language model takes from this tower: `hidden_states[selection.layer]` (transformers'
+    /// indexing: 0 is the embeddings output, `L` the last layer's output before any final norm, negative values
+    /// count from the end), with the class and register tokens dropped unless `selection` keeps them, and the
+    /// patch grid. Only the layers up to the selected one run.
+    /// - Throws: ``ConfigurationError`` when the layer is out of range; ``ShapeError`` for bad pixels.
+    public func features(_ pixels: Tensor, selection: FeatureSelection = .llava) throws -> ImageFeatures {
+        let layer = try selection.resolvedLayer(layers: blocks.count)
+        let (states, grid) = try run(pixels, layers: layer) { _ in }
+        let prefix = embeddings.prefixTokens
+        switch selection.tokens {
+        case .all:
+            return ImageFeatures(tokens: states, grid: grid, prefixTokens: prefix)
+        case .patches:
+            return ImageFeatures(tokens: try states.narrowed(axis: 1, start: prefix, length: grid.count), grid: grid)
+        }
+    }
+
+    /// Embeds `pixels` and runs the first `layers` blocks, calling `observe` with the embeddings output and each
+    /// block's output.
+    private func run(_ pixels: Tensor, layers: Int, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
+        let (gh, gw) = try embeddings.patchEmbedding.grid(for: pixels)
+        let batch = pixels.shape[0], d = configuration.hiddenSize
+        let n = embeddings.tokenCount(gridHeight: gh, gridWidth: gw)
+        let widest = max(3 * d, blocks.first?.mlp.scratchWidth ?? 1)
+        for scratch in [[batch, n, widest], [configuration.heads, n, n]] {
+            guard let count = Tensor.checkedCount(scratch), count <= SizeLimits.maximumActivationElements else {
+                throw ShapeError(path: "embeddings", tensor: "pixel_values",
+                                 expected: "an input whose scratch \(scratch.shapeDescription) stays within \(SizeLimits.maximumActivationElements) elements",
+                                 actual: pixels.shape)
+            }
+        }
+        var x = Tensor(shape: [batch, n, d]) { out in
+            embeddings.apply(pixels, gridHeight: gh, gridWidth: gw, output: out.baseAddress!)
+            preNorm?.apply(out.baseAddress!, rows: batch * n, output: out.baseAddress!)
+        }
+        observe(x)
+        var workspace = BlockWorkspace(rows: batch * n, width: d, heads: configuration.heads, tokens: n,
+                                       mlpScratch: blocks.first?.mlp.scratchWidth ?? 1)
+        for block in blocks.prefix(layers) {
+            x.withUnsafeMutableBufferPointer { buffer in
+                block.apply(buffer.baseAddress!, batch: batch, tokens: n, workspace: &workspace)
+            }
+            observe(x)
+        }
+        return (x, PatchGrid(height: gh, width: gw))
     }
 
     /// Row 0 of every batch element: `[B, N, D]` → `[B, D]`.
@@ -145,14 +171,6 @@ public struct VisionTransformer: Layer, ParameterContainer {
                 for b in 0..<batch { (out.baseAddress! + b * d).update(from: source.baseAddress! + b * n * d, count: d) }
             }
         }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try embeddings.visitParameters(prefix: "embeddings", visit)
-        if let preNorm, let name = keys.preNorm { try preNorm.visitParameters(prefix: name, visit) }
-        for (i, block) in blocks.enumerated() { try block.visitParameters(prefix: "\(keys.blocks).\(i)", visit) }
-        try finalNorm.visitParameters(prefix: keys.finalNorm, visit)
-        if let head, let name = keys.head { try head.visitParameters(prefix: name, visit) }
     }
 
     /// FLOPs of one forward pass on `batch` images of `height x width` pixels (GEMMs and attention

@@ -1,5 +1,5 @@
+public import Foundation
 public import VLCore
-public import VLPatchEmbedding
 
 /// The ViT families VLBlocks loads, each with its transformers 5.23 behaviour.
 public enum VisionFamily: String, Codable, Sendable, CaseIterable {
@@ -99,54 +99,98 @@ extension VisionTransformerConfiguration {
 
     /// Reads a transformers `config.json`, with transformers' defaults for absent fields.
     /// For `clip` and `siglip` the `vision_config` object describes the tower.
-    public init(huggingFaceConfig json: JSONValue, file: String = "config.json") throws(ConfigurationError) {
-        guard case .object = json else { throw ConfigurationError(field: file, reason: "not a JSON object") }
-        guard case .string(let modelType)? = json["model_type"] else {
-            throw ConfigurationError(field: "\(file): model_type", reason: "missing; expected one of \(Self.supportedModelTypes.joined(separator: ", "))")
+    /// - Throws: ``ConfigurationError`` naming the file and the field.
+    public init(huggingFaceConfig data: Data, file: String = "config.json") throws(ConfigurationError) {
+        self = try ConfigurationDecoding.decode(HuggingFaceVisionConfig.self, from: data, file: file).configuration
+        try validate()
+    }
+
+    /// Reads `path` (a `config.json`).
+    public init(contentsOf path: String) throws(ConfigurationError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(field: path, reason: "missing or unreadable")
         }
-        var config = json
-        switch modelType {
-        case "clip", "siglip":
-            config = json["vision_config"] ?? .object([])
-        case "clip_vision_model", "siglip_vision_model", "dinov2", "dinov2_with_registers":
-            break
-        default:
-            throw ConfigurationError(field: "\(file): model_type",
-                                     reason: "unknown model_type '\(modelType)'; supported: \(Self.supportedModelTypes.joined(separator: ", "))")
+        try self.init(huggingFaceConfig: data, file: path)
+    }
+}
+
+/// The fields of a transformers vision `config.json` (CLIP, SigLIP, DINOv2 with or without registers, or the
+/// `vision_config` of a full CLIP / SigLIP model) with transformers' defaults.
+private struct HuggingFaceVisionConfig: Decodable {
+    let configuration: VisionTransformerConfiguration
+
+    private enum Keys: String, CodingKey {
+        case modelType = "model_type", visionConfig = "vision_config"
+        case hiddenSize = "hidden_size", intermediateSize = "intermediate_size", layers = "num_hidden_layers"
+        case heads = "num_attention_heads", channels = "num_channels", imageSize = "image_size", patchSize = "patch_size"
+        case hiddenAct = "hidden_act", layerNormEps = "layer_norm_eps", visionUseHead = "vision_use_head"
+        case registers = "num_register_tokens", useSwiGLU = "use_swiglu_ffn", mlpRatio = "mlp_ratio", qkvBias = "qkv_bias"
+        case useMaskToken = "use_mask_token"
+    }
+
+    /// `image_size` as an integer or a square `[s, s]` pair.
+    private struct ImageSize: Decodable {
+        let side: Int
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let side = try? container.decode(Int.self) {
+                self.side = side
+                return
+            }
+            guard let pair = try? container.decode([Int].self), pair.count == 2, pair[0] == pair[1] else {
+                throw ConfigurationError(field: decoder.fieldName(""), reason: "expected an integer or a square [size, size] pair")
+            }
+            side = pair[0]
         }
-        let reader = JSONConfigReader(json: config, file: file)
+    }
+
+    init(from decoder: any Decoder) throws {
+        let outer = try decoder.container(keyedBy: Keys.self)
+        let file = decoder.configurationFile
+        let supported = VisionTransformerConfiguration.supportedModelTypes.joined(separator: ", ")
+        guard let modelType = try outer.decodeIfPresent(String.self, forKey: .modelType) else {
+            throw ConfigurationError(field: "\(file): model_type", reason: "missing; expected one of \(supported)")
+        }
+        guard VisionTransformerConfiguration.supportedModelTypes.contains(modelType) else {
+            throw ConfigurationError(field: "\(file): model_type", reason: "unknown model_type '\(modelType)'; supported: \(supported)")
+        }
+        let c = modelType == "clip" || modelType == "siglip"
+            ? (try? outer.nestedContainer(keyedBy: Keys.self, forKey: .visionConfig)) : outer
+        func int(_ key: Keys, _ fallback: Int) throws -> Int { try c?.decodeIfPresent(Int.self, forKey: key) ?? fallback }
+        func float(_ key: Keys, _ fallback: Float) throws -> Float { Float(try c?.decodeIfPresent(Double.self, forKey: key) ?? Double(fallback)) }
+        func bool(_ key: Keys, _ fallback: Bool) throws -> Bool { try c?.decodeIfPresent(Bool.self, forKey: key) ?? fallback }
+        func imageSize(_ fallback: Int) throws -> Int { try c?.decodeIfPresent(ImageSize.self, forKey: .imageSize)?.side ?? fallback }
+        func activation(_ fallback: String) throws -> Activation {
+            let name = try c?.decodeIfPresent(String.self, forKey: .hiddenAct) ?? fallback
+            guard let activation = Activation(huggingFaceName: name) else {
+                throw ConfigurationError(field: "\(file): hidden_act", reason: "unsupported activation '\(name)'")
+            }
+            return activation
+        }
         switch modelType {
         case "clip", "clip_vision_model":
-            let d = try reader.int("hidden_size", 768)
-            self.init(family: .clip, hiddenSize: d, intermediateSize: try reader.int("intermediate_size", 3072),
-                      layers: try reader.int("num_hidden_layers", 12), heads: try reader.int("num_attention_heads", 12),
-                      channels: try reader.int("num_channels", 3), imageSize: try reader.imageSize(224),
-                      patchSize: try reader.int("patch_size", 32), activation: try reader.activation("quick_gelu"),
-                      layerNormEpsilon: try reader.float("layer_norm_eps", 1e-5))
+            configuration = .init(
+                family: .clip, hiddenSize: try int(.hiddenSize, 768), intermediateSize: try int(.intermediateSize, 3072),
+                layers: try int(.layers, 12), heads: try int(.heads, 12), channels: try int(.channels, 3), imageSize: try imageSize(224),
+                patchSize: try int(.patchSize, 32), activation: try activation("quick_gelu"), layerNormEpsilon: try float(.layerNormEps, 1e-5))
         case "siglip", "siglip_vision_model":
-            self.init(family: .siglip, hiddenSize: try reader.int("hidden_size", 768),
-                      intermediateSize: try reader.int("intermediate_size", 3072),
-                      layers: try reader.int("num_hidden_layers", 12), heads: try reader.int("num_attention_heads", 12),
-                      channels: try reader.int("num_channels", 3), imageSize: try reader.imageSize(224),
-                      patchSize: try reader.int("patch_size", 16), activation: try reader.activation("gelu_pytorch_tanh"),
-                      layerNormEpsilon: try reader.float("layer_norm_eps", 1e-6),
-                      usePoolingHead: try reader.bool("vision_use_head", true))
+            configuration = .init(
+                family: .siglip, hiddenSize: try int(.hiddenSize, 768), intermediateSize: try int(.intermediateSize, 3072),
+                layers: try int(.layers, 12), heads: try int(.heads, 12), channels: try int(.channels, 3), imageSize: try imageSize(224),
+                patchSize: try int(.patchSize, 16), activation: try activation("gelu_pytorch_tanh"),
+                layerNormEpsilon: try float(.layerNormEps, 1e-6), usePoolingHead: try bool(.visionUseHead, true))
         default:
             let registers = modelType == "dinov2_with_registers"
-            let d = try reader.int("hidden_size", 768)
-            let swiGLU = try reader.bool("use_swiglu_ffn", false)
-            let ratio = try reader.float("mlp_ratio", 4)
-            var hidden = Int(Float(d) * ratio)
+            let d = try int(.hiddenSize, 768)
+            let swiGLU = try bool(.useSwiGLU, false)
+            var hidden = Int(Float(d) * (try float(.mlpRatio, 4)))
             if swiGLU { hidden = (Int(Double(hidden) * 2 / 3) + 7) / 8 * 8 }
-            self.init(family: registers ? .dinov2WithRegisters : .dinov2, hiddenSize: d, intermediateSize: hidden,
-                      layers: try reader.int("num_hidden_layers", 12), heads: try reader.int("num_attention_heads", 12),
-                      channels: try reader.int("num_channels", 3), imageSize: try reader.imageSize(224),
-                      patchSize: try reader.int("patch_size", registers ? 16 : 14), activation: try reader.activation("gelu"),
-                      layerNormEpsilon: try reader.float("layer_norm_eps", 1e-6),
-                      registerTokens: registers ? try reader.int("num_register_tokens", 4) : 0, useSwiGLU: swiGLU,
-                      qkvBias: try reader.bool("qkv_bias", true),
-                      useMaskToken: registers ? true : try reader.bool("use_mask_token", true))
+            configuration = .init(
+                family: registers ? .dinov2WithRegisters : .dinov2, hiddenSize: d, intermediateSize: hidden,
+                layers: try int(.layers, 12), heads: try int(.heads, 12), channels: try int(.channels, 3), imageSize: try imageSize(224),
+                patchSize: try int(.patchSize, registers ? 16 : 14), activation: try activation("gelu"),
+                layerNormEpsilon: try float(.layerNormEps, 1e-6), registerTokens: registers ? try int(.registers, 4) : 0,
+                useSwiGLU: swiGLU, qkvBias: try bool(.qkvBias, true), useMaskToken: registers ? true : try bool(.useMaskToken, true))
         }
-        try validate()
     }
 }

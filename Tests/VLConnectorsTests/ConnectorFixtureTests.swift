@@ -13,8 +13,8 @@ import VLTestSupport
 
     static func load(_ name: String, packed: Bool? = nil) throws -> (Projector, SafeTensorsFile) {
         let folder = Fixtures.path("connectors/\(name)")
-        let config = try Projector.readConfig(path: folder + "/config.json")
-        let projector = try Projector.load(config: config, weights: try SafeTensorsFile(path: folder + "/weights.safetensors"),
+        let config = try ProjectorConfiguration(contentsOf: folder + "/config.json")
+        let projector = try Projector.load(config, weights: try SafeTensorsFile(path: folder + "/weights.safetensors"),
                                            packWeights: packed)
         return (projector, try SafeTensorsFile(path: folder + "/io.safetensors"))
     }

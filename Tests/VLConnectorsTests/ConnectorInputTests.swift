@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VLConnectors
 import VLCore
@@ -6,7 +7,7 @@ import VLTestSupport
 
 /// Bad configs, weights and inputs: typed errors with clear messages.
 @Suite struct ConnectorInputTests {
-    static func config(_ text: String) throws -> JSONValue { try JSONValue.parse(Array(text.utf8)) }
+    static func config(_ text: String) throws -> ProjectorConfiguration { try ProjectorConfiguration(json: Data(text.utf8)) }
 
     @Test("Config errors name the field", arguments: [
         (#"{"projector_type": "q-former"}"#, "unknown projector_type 'q-former'"),
@@ -22,7 +23,7 @@ import VLTestSupport
     ])
     func configErrors(text: String, message: String) throws {
         do {
-            _ = try Projector.make(config: try Self.config(text), scope: ParameterLoader(randomSeed: 1).root, inputTokens: 16)
+            _ = try Projector.make(try Self.config(text), scope: ParameterLoader(randomSeed: 1).root, inputTokens: 16)
             Issue.record("accepted \(text)")
         } catch {
             #expect("\(error)".contains(message), "\(error)")
@@ -31,16 +32,16 @@ import VLTestSupport
 
     @Test("Non-square grids, wrong widths and mismatched inputs are shape errors")
     func inputErrors() throws {
-        let avg = try ConnectorFactory.random(.averagePooling(encoderWidth: 8, outputWidth: 4, queries: 4, mlpDepth: 1), inputTokens: 16)
+        let avg = try AveragePoolingConfiguration(encoderHiddenSize: 8, outputHiddenSize: 4, numQueries: 4, mlpDepth: 1).randomConnector(inputTokens: 16)
         #expect(throws: ShapeError.self) { _ = try avg(Tensor(shape: [1, 15, 8])) }
         #expect(throws: ShapeError.self) { _ = try avg(Tensor(shape: [1, 16, 7])) }
         #expect(throws: ShapeError.self) { _ = try avg(Tensor(shape: [16, 8])) }
-        let cabs = try ConnectorFactory.random(.cAbstractor(encoderWidth: 8, hiddenWidth: 8, outputWidth: 4, depth: 1, mlpDepth: 1,
-                                                            queries: 4, positionEmbedding: true), inputTokens: 16)
+        let cabs = try CAbstractorConfiguration(encoderHiddenSize: 8, hiddenSize: 8, outputHiddenSize: 4, depth: 1, mlpDepth: 1,
+                                                numQueries: 4, positionEmbedding: true).randomConnector(inputTokens: 16)
         do { _ = try cabs(Tensor(shape: [1, 25, 8])); Issue.record("accepted 25 tokens with a 16-token pos_emb") } catch let error as ShapeError {
             #expect(error.description.contains("pos_emb fixes N"))
         }
-        let mixer = try Projector.make(config: try Self.config(#"{"projector_type": "a-mof", "alpha": 0.5, "projector": {"projector_type": "mlp2x_gelu", "encoder_hidden_size": 8, "output_hidden_size": 4}}"#),
+        let mixer = try Projector.make(try Self.config(#"{"projector_type": "a-mof", "alpha": 0.5, "projector": {"projector_type": "mlp2x_gelu", "encoder_hidden_size": 8, "output_hidden_size": 4}}"#),
                                        scope: ParameterLoader(randomSeed: 1).root)
         #expect(throws: ShapeError.self) { _ = try mixer(["clip_features": Tensor(shape: [1, 4, 8]), "dino_features": Tensor(shape: [1, 5, 8])]) }
         #expect(throws: ParameterError.self) { _ = try mixer(["clip_features": Tensor(shape: [1, 4, 8])]) }
@@ -49,19 +50,19 @@ import VLTestSupport
     @Test("Missing and unexpected weights are named")
     func weightErrors() throws {
         let config = try Self.config(#"{"projector_type": "mlp2x_gelu", "encoder_hidden_size": 4, "output_hidden_size": 3}"#)
-        let complete = try Projector.make(config: config, scope: ParameterLoader(randomSeed: 1).root).namedParameters
+        let complete = try Projector.make(config, scope: ParameterLoader(randomSeed: 1).root).namedParameters
         var missing = complete
         missing["2.bias"] = nil
         #expect(throws: ParameterError.missing(path: "2.bias", expectedShape: [3], nearest: ["0.bias", "2.weight", "0.weight"])) {
-            _ = try Projector.load(config: config, weights: TensorDictionary(missing))
+            _ = try Projector.load(config, weights: TensorDictionary(missing))
         }
         var extra = complete
         extra["4.weight"] = Tensor(shape: [3, 3])
-        #expect(throws: ParameterError.unused(paths: ["4.weight"])) { _ = try Projector.load(config: config, weights: TensorDictionary(extra)) }
+        #expect(throws: ParameterError.unused(paths: ["4.weight"])) { _ = try Projector.load(config, weights: TensorDictionary(extra)) }
         var wrong = complete
         wrong["0.weight"] = Tensor(shape: [3, 5])
         #expect(throws: ParameterError.shapeMismatch(path: "0.weight", expected: [3, 4], actual: [3, 5])) {
-            _ = try Projector.load(config: config, weights: TensorDictionary(wrong))
+            _ = try Projector.load(config, weights: TensorDictionary(wrong))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VLCore
 import VLImage
@@ -5,7 +6,7 @@ import VLImage
 /// `preprocessor_config.json` as transformers 5.23 reads it (`get_size_dict`), and the limits on sizes.
 @Suite struct PreprocessorConfigTests {
     static func processor(_ json: String) throws -> ImageProcessor {
-        try ImageProcessor(preprocessorConfig: try JSONValue.parse(Array(json.utf8)))
+        try ImageProcessor(preprocessorConfig: Data(json.utf8))
     }
 
     @Test("A bare integer size is the shortest edge; a bare integer crop_size is a square")

@@ -87,7 +87,7 @@ import VLTransformer
     @Test("Connectors and mixtures called from 8 tasks give the serial result every time", arguments: ["c_abs", "attn_pool", "i_mof"])
     func connectors(name: String) async throws {
         let folder = Fixtures.path("connectors/\(name)")
-        let projector = try Projector.load(config: try Projector.readConfig(path: folder + "/config.json"),
+        let projector = try Projector.load(try ProjectorConfiguration(contentsOf: folder + "/config.json"),
                                            weights: try SafeTensorsFile(path: folder + "/weights.safetensors"))
         let io = try SafeTensorsFile(path: folder + "/io.safetensors")
         var inputs: [String: Tensor] = [:]

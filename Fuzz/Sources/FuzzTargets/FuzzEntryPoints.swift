@@ -15,11 +15,10 @@ public enum FuzzEntryPoints {
 
     /// `config.json` of vision towers, connector and mixture configs, and preprocessor configs.
     public static func configs(_ bytes: [UInt8]) {
-        guard let json = try? JSONValue.parse(bytes) else { return }
-        _ = try? VisionTransformerConfiguration(huggingFaceConfig: json)
-        _ = try? ConnectorConfiguration(json: json)
-        _ = try? MixtureConfiguration(json: json)
-        if let processor = try? ImageProcessor(preprocessorConfig: json) {
+        let data = Data(bytes)
+        _ = try? VisionTransformerConfiguration(huggingFaceConfig: data)
+        _ = try? ProjectorConfiguration(json: data)
+        if let processor = try? ImageProcessor(preprocessorConfig: data) {
             // Apply what was parsed to a thin image, when its output stays small enough to keep iterations fast:
             // bad sizes must be refused with an error, not a trap.
             var side = 0

@@ -72,6 +72,9 @@ typedef void (*vlb_chunk_fn)(void *context, long chunk);
 /// (a concurrent or nested caller), when threads < 2, or where there is no pool (not Linux).
 int vlb_parallel_run(long chunks, int threads, vlb_chunk_fn fn, void *context);
 
+/// How long an idle pool worker keeps polling for the next job before it sleeps (default 200 000 ns).
+void vlb_set_worker_spin(long nanoseconds);
+
 #ifdef __cplusplus
 }
 #endif

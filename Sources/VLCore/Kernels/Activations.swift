@@ -43,7 +43,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     }
 
     /// Applies the activation in place to `count` scalars at `pointer`, on several threads when large.
-    public func apply(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    package func apply(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         if self == .identity { return }
         parallelChunks(count: count, minimumChunk: 16_384) { range in
             self.applySerially(pointer + range.lowerBound, count: range.count)
@@ -56,7 +56,7 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
     }
 
     /// Applies the activation in place on the calling thread only (for callers that already split work).
-    public func applySerially(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    package func applySerially(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         if self == .identity || VectorKernels.activation(self, pointer, count: count) { return }
         applyPortably(pointer, count: count)
     }

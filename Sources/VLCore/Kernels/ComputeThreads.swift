@@ -4,21 +4,22 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// The number of threads VLBlocks computes with.
+/// The number of threads VLBlocks computes with, and how it shares the machine with the host process.
 ///
-/// VLBlocks parallelises itself: GEMMs are split into column (or row) blocks, attention runs its heads
-/// side by side, and norms, softmax and activations split their rows, all on this many threads. Each
-/// block is one single-threaded OpenBLAS call: VLBlocks sets OpenBLAS' own pool to one thread on first
-/// use, so no BLAS worker spins between calls and competes for the cores (which costs ~10% on a
-/// 2-core machine), and concurrent calls from many tasks do not oversubscribe the machine.
-///
-/// The default is every core the process may use. Set it once at start-up, e.g. for a server that
-/// runs several models side by side, or for one piece of work (the image encoder of a pipeline, one
-/// request) without touching the rest of the process:
+/// VLBlocks parallelises itself: GEMMs are split into blocks of columns, attention runs its heads side by
+/// side, and norms, softmax and activations split their rows, all on this many threads, each block one
+/// single-threaded OpenBLAS call (or VLBlocks' own micro-kernel). The default is every core the process may use.
+/// Set it once at start-up, e.g. for a server that runs several models side by side, or for one piece of work
+/// (the image encoder of a pipeline, one request) without touching the rest of the process:
 /// ```swift
 /// ComputeThreads.set(2)                                    // process-wide
 /// let out = try ComputeThreads.withCount(1) { try tower.encode(pixels) }   // this task only
 /// ```
+///
+/// Nothing here changes the host process behind its back: OpenBLAS' own thread count is lowered to one only
+/// while a VLBlocks product runs and restored when the last one returns (``BLASThreading/scoped``), unless the
+/// host opts into another ``BLASThreading``; VLBlocks' worker threads poll for ``workerSpin`` after a job,
+/// then sleep.
 public enum ComputeThreads {
     private static let current = Atomic<Int>(ProcessInfo.processInfo.activeProcessorCount)
     @TaskLocal private static var scoped: Int?
@@ -29,29 +30,80 @@ public enum ComputeThreads {
 
     /// Sets the process-wide thread count for VLBlocks' kernels (values below 1 count as 1).
     public static func set(_ threads: Int) {
-        _ = blasConfigured
         current.store(Swift.max(1, threads), ordering: .relaxed)
     }
 
     /// Runs `body` with `threads` threads for VLBlocks' kernels called from it (on this task), leaving the
     /// process-wide count and other tasks alone. Values below 1 count as 1.
     public static func withCount<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
-        _ = blasConfigured
-        return try $scoped.withValue(Swift.max(1, threads), operation: body)
+        try $scoped.withValue(Swift.max(1, threads), operation: body)
     }
 
     /// The `async` form of ``withCount(_:_:)``.
     public static func withCount<R>(_ threads: Int, isolation: isolated (any Actor)? = #isolation,
                                     _ body: () async throws -> R) async rethrows -> R {
-        _ = blasConfigured
-        return try await $scoped.withValue(Swift.max(1, threads), operation: body, isolation: isolation)
+        try await $scoped.withValue(Swift.max(1, threads), operation: body, isolation: isolation)
     }
 
-    /// Puts OpenBLAS in single-threaded mode, once, before the first BLAS call.
-    static let blasConfigured: Bool = {
-        openblas_set_num_threads(1)
-        return true
-    }()
+    /// How VLBlocks treats OpenBLAS' own thread pool. VLBlocks calls OpenBLAS from its own threads, one block
+    /// each, so OpenBLAS must run single-threaded during those calls (its threads would compete for the cores).
+    public enum BLASThreading: Sendable, Equatable {
+        /// While any VLBlocks product runs, OpenBLAS is set to one thread; the host's setting is restored when the
+        /// last one returns. A BLAS call the host makes from another thread meanwhile runs single-threaded. The default.
+        case scoped
+        /// OpenBLAS is set to one thread once, for the whole process, and left so: for processes that use BLAS
+        /// through VLBlocks only (saves the switching, a fraction of a microsecond per product).
+        case singleThreaded
+        /// VLBlocks never changes OpenBLAS' thread count: the host manages it (and should set one thread).
+        case unmanaged
+    }
+
+    private static let blasPolicy = Mutex<BLASThreading>(.scoped)
+    private static let blasScope = Mutex<(depth: Int, saved: Int32)>((0, 0))
+
+    /// The current ``BLASThreading`` policy.
+    public static var blasThreading: BLASThreading { blasPolicy.withLock { $0 } }
+
+    /// Chooses how VLBlocks treats OpenBLAS' thread count from now on (an explicit, process-wide opt-in).
+    public static func setBLASThreading(_ policy: BLASThreading) {
+        blasPolicy.withLock { current in
+            if policy == .singleThreaded { openblas_set_num_threads(1) }
+            current = policy
+        }
+    }
+
+    /// Runs `body` (which calls OpenBLAS) under the ``blasThreading`` policy.
+    package static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
+        guard blasPolicy.withLock({ $0 }) == .scoped else { return body() }
+        blasScope.withLock { scope in
+            if scope.depth == 0 {
+                scope.saved = openblas_get_num_threads()
+                if scope.saved != 1 { openblas_set_num_threads(1) }
+            }
+            scope.depth += 1
+        }
+        defer {
+            blasScope.withLock { scope in
+                scope.depth -= 1
+                if scope.depth == 0, scope.saved != 1 { openblas_set_num_threads(scope.saved) }
+            }
+        }
+        return body()
+    }
+
+    /// How long an idle VLBlocks worker thread keeps polling for the next job before it sleeps (default 200 µs).
+    /// A forward pass is a chain of short parallel regions, and polling saves a wake-up per region; set it to
+    /// zero for hosts that would rather have idle threads sleep at once.
+    public static var workerSpin: Duration { .nanoseconds(spinNanoseconds.load(ordering: .relaxed)) }
+
+    private static let spinNanoseconds = Atomic<Int>(200_000)
+
+    /// Sets ``workerSpin`` (process-wide).
+    public static func setWorkerSpin(_ spin: Duration) {
+        let nanoseconds = Int(spin.components.seconds) * 1_000_000_000 + Int(spin.components.attoseconds / 1_000_000_000)
+        spinNanoseconds.store(Swift.max(0, nanoseconds), ordering: .relaxed)
+        vlb_set_worker_spin(Swift.max(0, nanoseconds))
+    }
 
     /// The OpenBLAS build in use, as it describes itself (e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH ... Zen`).
     public static var blasDescription: String {

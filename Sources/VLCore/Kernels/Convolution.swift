@@ -47,7 +47,7 @@ public enum Convolution {
     ///
     /// Pointwise convolutions are one GEMM per image and group, depthwise ones a direct vectorised
     /// loop, everything else im2col + GEMM. `output` must hold `B * O * Ho * Wo` scalars.
-    public static func conv2d(
+    package static func conv2d(
         _ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: Geometry,
         output: UnsafeMutablePointer<Float>

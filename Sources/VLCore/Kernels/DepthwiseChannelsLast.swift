@@ -1,11 +1,11 @@
 /// Depthwise convolution on channels-last maps, the layout of transformer tokens on a grid.
-public enum DepthwiseConvolution {
+package enum DepthwiseConvolution {
     /// `output[b, oy, ox, c] = bias[c] + sum_{ky, kx} weight[ky, kx, c] * input[b, oy + ky - p, ox + kx - p, c]`
     /// for `input [B, H, W, C]`, stride 1 and zero padding `p` (output `[B, H + 2p - k + 1, W + 2p - k + 1, C]`).
     ///
     /// `weight` is tap-major `[k, k, C]` (see ``tapMajor(_:channels:kernel:)``) so that every tap is a
     /// contiguous vector over channels. Equal to `conv2d(groups=C)` on the NCHW transpose.
-    public static func apply(
+    package static func apply(
         _ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, kernel: Int, padding: Int,
         output: UnsafeMutablePointer<Float>
@@ -40,7 +40,7 @@ public enum DepthwiseConvolution {
     }
 
     /// Reorders a PyTorch depthwise weight `[C, 1, k, k]` to tap-major `[k, k, C]`.
-    public static func tapMajor(_ weight: Tensor, channels: Int, kernel: Int) -> Tensor {
+    package static func tapMajor(_ weight: Tensor, channels: Int, kernel: Int) -> Tensor {
         Tensor(shape: [kernel, kernel, channels]) { out in
             weight.withUnsafeBufferPointer { w in
                 for c in 0..<channels {

@@ -1,7 +1,7 @@
 internal import CVLBlocksBLAS
 
 /// Matrix products through OpenBLAS' `cblas_sgemm`, row-major, transposes through CBLAS flags.
-public enum GEMM {
+package enum GEMM {
     /// `C[M, N] = alpha * op(A) op(B) + beta * C`, where `op(A)` is `[M, K]` and `op(B)` is `[K, N]`.
     ///
     /// - Parameters:
@@ -15,7 +15,7 @@ public enum GEMM {
     /// single-threaded `cblas_sgemm` per block on ``ComputeThreads/count`` threads. The result is identical
     /// run to run at a fixed thread count; across thread counts it can differ by rounding, because OpenBLAS
     /// blocks a narrower range differently.
-    public static func multiply(
+    package static func multiply(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -61,7 +61,7 @@ public enum GEMM {
 
     /// The same product as ``multiply(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` on the
     /// calling thread only, for callers that already run one task per thread (attention heads).
-    public static func multiplySerially(
+    package static func multiplySerially(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -84,10 +84,11 @@ public enum GEMM {
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
         precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max), "GEMM size exceeds BLAS int")
-        _ = ComputeThreads.blasConfigured
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        ComputeThreads.withSingleThreadedBLAS {
+            cblas_sgemm(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        }
     }
 
     static func scaleRows(_ c: UnsafeMutablePointer<Float>, m: Int, n: Int, ldc: Int, beta: Float) {
@@ -99,7 +100,7 @@ public enum GEMM {
 
     /// Strided batched form: for each `i` in `0..<batch`, `C_i = alpha * op(A_i) op(B_i) + beta * C_i` with
     /// `X_i = X + i * strideX`; the problems run side by side on ``ComputeThreads/count`` threads.
-    public static func multiplyBatched(
+    package static func multiplyBatched(
         batch: Int,
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -125,7 +126,7 @@ public enum GEMM {
     /// The bias is written into `output` first and the product accumulated onto it (`beta = 1`).
     /// With `accumulate: true` the existing contents of `output` are kept and the result added to
     /// them, which fuses a residual connection into the same GEMM.
-    public static func linear(
+    package static func linear(
         input: UnsafePointer<Float>, rows: Int, inFeatures: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures: Int,
         output: UnsafeMutablePointer<Float>, accumulate: Bool = false
@@ -144,7 +145,7 @@ public enum GEMM {
     }
 
     /// `matrix[r, :] += vector` for every row.
-    public static func addRowVector(
+    package static func addRowVector(
         _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, vector: UnsafePointer<Float>
     ) {
         for r in 0..<rows {

@@ -1,11 +1,11 @@
 /// Layer normalisation kernels.
-public enum Normalization {
+package enum Normalization {
     /// Normalises each row of `input[rows, width]` over its `width` elements, as
     /// `torch.nn.functional.layer_norm(x, [width], gamma, beta, eps)`:
     /// `y = (x - mean) / sqrt(var + eps) * gamma + beta`, with the biased variance.
     ///
     /// `output` may be `input` (in place). Rows are spread over ``ComputeThreads``.
-    public static func layerNorm(
+    package static func layerNorm(
         _ input: UnsafePointer<Float>, rows: Int, width: Int,
         gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float,
         output: UnsafeMutablePointer<Float>
@@ -71,7 +71,7 @@ public enum Normalization {
     ///
     /// Pixels are contiguous, so the loops run over channels with eight pixels per vector.
     /// `output` may be `input`.
-    public static func layerNormChannels(
+    package static func layerNormChannels(
         _ input: UnsafePointer<Float>, batch: Int, channels: Int, pixels: Int,
         gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float,
         output: UnsafeMutablePointer<Float>
@@ -126,5 +126,35 @@ public enum Normalization {
             }
         }
         for p in 0..<count { inverseStd[p] = 1 / (inverseStd[p] / n + epsilon).squareRoot() }
+    }
+}
+
+extension Normalization {
+    /// RMS-normalises each row of `input[rows, width]`: `y = x / sqrt(mean(x^2) + eps) * gamma`, as
+    /// `LlamaRMSNorm` in fp32 (`x * rsqrt(variance + eps)`, then the gain). `output` may be `input`.
+    package static func rmsNorm(
+        _ input: UnsafePointer<Float>, rows: Int, width: Int, gamma: UnsafePointer<Float>?, epsilon: Float,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        parallelChunks(count: rows, minimumChunk: Swift.max(1, 4096 / Swift.max(width, 1))) { range in
+            for row in range {
+                let x = input + row * width, y = output + row * width
+                var squares = Float8()
+                var j = 0
+                while j + 8 <= width { let v = Float8.load(x + j); squares += v * v; j += 8 }
+                var sum = squares.sum()
+                while j < width { sum += x[j] * x[j]; j += 1 }
+                let inverse = 1 / (sum / Float(width) + epsilon).squareRoot()
+                let scale = Float8(repeating: inverse)
+                j = 0
+                if let gamma {
+                    while j + 8 <= width { (Float8.load(x + j) * scale * Float8.load(gamma + j)).store(y + j); j += 8 }
+                    while j < width { y[j] = x[j] * inverse * gamma[j]; j += 1 }
+                } else {
+                    while j + 8 <= width { (Float8.load(x + j) * scale).store(y + j); j += 8 }
+                    while j < width { y[j] = x[j] * inverse; j += 1 }
+                }
+            }
+        }
     }
 }

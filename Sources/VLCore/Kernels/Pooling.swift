@@ -1,17 +1,17 @@
 /// Adaptive average pooling with PyTorch's window rule.
-public enum Pooling {
+package enum Pooling {
     /// The input range `[floor(i * in / out), ceil((i + 1) * in / out))` that output index `i` averages,
     /// as `torch.nn.functional.adaptive_avg_pool2d` computes it; windows overlap when `in` is not a
     /// multiple of `out`.
     @inlinable
-    public static func adaptiveWindow(_ index: Int, input: Int, output: Int) -> Range<Int> {
+    package static func adaptiveWindow(_ index: Int, input: Int, output: Int) -> Range<Int> {
         let start = (index * input) / output
         let end = ((index + 1) * input + output - 1) / output
         return start..<end
     }
 
     /// Pools `input[B, C, H, W]` to `output[B, C, outH, outW]`.
-    public static func adaptiveAverage(
+    package static func adaptiveAverage(
         _ input: UnsafePointer<Float>, planes: Int, height: Int, width: Int,
         outHeight: Int, outWidth: Int, output: UnsafeMutablePointer<Float>
     ) {
@@ -35,7 +35,7 @@ public enum Pooling {
     /// Pools channels-last tokens `input[B, H * W, C]` (row-major grid) to `output[B, outH * outW, C]`:
     /// the same windows as ``adaptiveAverage(_:planes:height:width:outHeight:outWidth:output:)`` without
     /// a transpose, vectorised over channels.
-    public static func adaptiveAverageTokens(
+    package static func adaptiveAverageTokens(
         _ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, channels: Int,
         outHeight: Int, outWidth: Int, output: UnsafeMutablePointer<Float>
     ) {

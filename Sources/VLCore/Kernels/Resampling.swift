@@ -4,9 +4,9 @@
 /// Both modes are separable: each output coordinate along an axis is a weighted sum of input
 /// coordinates along that axis. ``ResamplingAxis`` holds those taps; ``Resampling/bicubic`` applies
 /// them along height and width of a channels-last grid.
-public enum Resampling {
+package enum Resampling {
     /// The bicubic kernel family.
-    public enum Filter: Sendable, Equatable {
+    package enum Filter: Sendable, Equatable {
         /// `antialias=False`: Keys' cubic with a = -0.75, four taps, out-of-range taps clamped to the border.
         case bicubic
         /// `antialias=True`: cubic with a = -0.5, support widened by the scale when downsampling,
@@ -19,7 +19,7 @@ public enum Resampling {
     /// - Parameter scale: when non-nil, the `(height, width)` scale factors a caller passed to
     ///   `interpolate(scale_factor=...)`; sampling positions then use `1 / scale` as PyTorch does
     ///   (with `recompute_scale_factor` unset) rather than `in / out`.
-    public static func bicubic(
+    package static func bicubic(
         _ input: UnsafePointer<Float>, height: Int, width: Int, channels: Int,
         outHeight: Int, outWidth: Int, filter: Filter, scale: (Double, Double)? = nil,
         output: UnsafeMutablePointer<Float>
@@ -44,7 +44,7 @@ public enum Resampling {
     }
 
     /// Resizes a `[height, width, channels]` tensor; see ``bicubic(_:height:width:channels:outHeight:outWidth:filter:scale:output:)``.
-    public static func bicubic(
+    package static func bicubic(
         _ grid: Tensor, outHeight: Int, outWidth: Int, filter: Filter, scale: (Double, Double)? = nil
     ) throws(ShapeError) -> Tensor {
         guard grid.rank == 3, outHeight > 0, outWidth > 0 else {
@@ -62,18 +62,18 @@ public enum Resampling {
 }
 
 /// The taps of a one-dimensional resampling: for each output index, input indices and weights.
-public struct ResamplingAxis: Sendable {
+package struct ResamplingAxis: Sendable {
     /// Input index of each tap, `taps` per output index.
-    public private(set) var indices: [Int]
+    package private(set) var indices: [Int]
     /// Weight of each tap.
-    public private(set) var weights: [Float]
+    package private(set) var weights: [Float]
     /// Taps per output index (padded with zero weights where an output needs fewer).
-    public let taps: Int
-    public let outputSize: Int
+    package let taps: Int
+    package let outputSize: Int
 
     /// Computes the taps as PyTorch's CPU kernels do (`area_pixel_compute_source_index` for the
     /// plain bicubic; `_compute_index_ranges_weights` with the a = -0.5 filter for antialiasing).
-    public init(inputSize: Int, outputSize: Int, filter: Resampling.Filter, scaleFactor: Double? = nil) {
+    package init(inputSize: Int, outputSize: Int, filter: Resampling.Filter, scaleFactor: Double? = nil) {
         self.outputSize = outputSize
         // PyTorch: scale = 1 / scale_factor (computed in double, then rounded) when one was given,
         // else in / out.

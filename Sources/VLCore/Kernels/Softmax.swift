@@ -1,9 +1,9 @@
 /// Softmax over the last dimension.
-public enum Softmax {
+package enum Softmax {
     /// Replaces each row of `data[rows, width]` (row stride `stride`) by its softmax, as
     /// `torch.softmax(x, dim=-1)`: `exp(x - max) / sum(exp(x - max))`. Rows whose entries are all
     /// `-inf` (fully masked) become NaN, as in PyTorch.
-    public static func inPlace(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil) {
+    package static func inPlace(_ data: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int? = nil) {
         let rowStride = stride ?? width
         parallelChunks(count: rows, minimumChunk: Swift.max(1, 8192 / Swift.max(width, 1))) { range in
             if VectorKernels.softmax(data + range.lowerBound * rowStride, rows: range.count, width: width, stride: rowStride) {
@@ -14,7 +14,7 @@ public enum Softmax {
     }
 
     /// The serial form, for callers that already run one task per thread.
-    public static func softmaxRow(_ x: UnsafeMutablePointer<Float>, width: Int) {
+    package static func softmaxRow(_ x: UnsafeMutablePointer<Float>, width: Int) {
         if VectorKernels.softmax(x, rows: 1, width: width, stride: width) { return }
         softmaxRowPortably(x, width: width)
     }

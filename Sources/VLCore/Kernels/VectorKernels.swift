@@ -56,9 +56,9 @@ public enum VectorKernels {
     }
 
     /// `exp`, `erf` and `tanh` over buffers, with whichever implementation is active.
-    public enum Function: Sendable, CaseIterable { case exp, erf, tanh }
+    package enum Function: Sendable, CaseIterable { case exp, erf, tanh }
 
-    public static func evaluate(_ function: Function, _ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
+    package static func evaluate(_ function: Function, _ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
         if isAccelerated {
             switch function {
             case .exp: vlb_exp(input, output, count)

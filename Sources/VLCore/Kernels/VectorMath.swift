@@ -104,19 +104,19 @@ public enum VectorMath {
 extension SIMD8 where Scalar == Float {
     /// Loads eight scalars from `pointer` (no alignment needed).
     @inlinable @inline(__always)
-    public static func load(_ pointer: UnsafePointer<Float>) -> Self {
+    package static func load(_ pointer: UnsafePointer<Float>) -> Self {
         UnsafeRawPointer(pointer).loadUnaligned(as: Self.self)
     }
 
     /// Stores eight scalars at `pointer` (no alignment needed).
     @inlinable @inline(__always)
-    public func store(_ pointer: UnsafeMutablePointer<Float>) {
+    package func store(_ pointer: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: self, as: Self.self)
     }
 
     /// Loads `count` (< 8) scalars, filling the other lanes with `fill`.
     @inlinable @inline(__always)
-    public static func loadPartial(_ pointer: UnsafePointer<Float>, count: Int, fill: Float = 0) -> Self {
+    package static func loadPartial(_ pointer: UnsafePointer<Float>, count: Int, fill: Float = 0) -> Self {
         var v = Self(repeating: fill)
         for i in 0..<count { v[i] = pointer[i] }
         return v
@@ -124,7 +124,7 @@ extension SIMD8 where Scalar == Float {
 
     /// Stores the first `count` (< 8) lanes.
     @inlinable @inline(__always)
-    public func storePartial(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    package func storePartial(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
         for i in 0..<count { pointer[i] = self[i] }
     }
 }

@@ -1,18 +1,18 @@
 /// A 2-D convolution, `torch.nn.Conv2d`, on NCHW maps.
 ///
 /// Checkpoint keys: `weight` `[O, I / groups, kH, kW]`, `bias` `[O]` when present.
-public struct Conv2d: Layer, ParameterContainer {
+public struct Conv2d: Layer {
     public let weight: Tensor
     public let bias: Tensor?
     public let geometry: Convolution.Geometry
-    public let path: String
+    public let parameters: ParameterRecord
 
     public init(_ scope: ParameterScope, geometry: Convolution.Geometry, bias: Bool) throws {
         let fanIn = geometry.weightShape.dropFirst().reduce(1, *)
         self.weight = try scope.load("weight", shape: geometry.weightShape, initializer: .fanIn(fanIn))
         self.bias = bias ? try scope.load("bias", shape: [geometry.outChannels], initializer: .fanIn(fanIn)) : nil
         self.geometry = geometry
-        self.path = scope.prefix
+        self.parameters = scope.recorded()
     }
 
     /// `[B, I, H, W]` → `[B, O, Ho, Wo]`.
@@ -24,34 +24,15 @@ public struct Conv2d: Layer, ParameterContainer {
         }
         let (b, h, w) = (input.shape[0], input.shape[2], input.shape[3])
         return Tensor(shape: [b, geometry.outChannels, outH, outW]) { out in
-            apply(input, batch: b, height: h, width: w, output: out.baseAddress!)
-        }
-    }
-
-    /// Pointer form; `output` holds `B * O * Ho * Wo` scalars.
-    public func apply(_ input: Tensor, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
-        input.withUnsafeBufferPointer { x in
-            apply(x.baseAddress!, batch: batch, height: height, width: width, output: output)
-        }
-    }
-
-    public func apply(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
-        weight.withUnsafeBufferPointer { w in
-            if let bias {
-                bias.withUnsafeBufferPointer { bb in
-                    Convolution.conv2d(input, batch: batch, height: height, width: width, weight: w.baseAddress!,
-                                       bias: bb.baseAddress!, geometry: geometry, output: output)
+            input.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w2 in
+                    bias.withOptionalPointer { bb in
+                        Convolution.conv2d(x.baseAddress!, batch: b, height: h, width: w, weight: w2.baseAddress!, bias: bb,
+                                           geometry: geometry, output: out.baseAddress!)
+                    }
                 }
-            } else {
-                Convolution.conv2d(input, batch: batch, height: height, width: width, weight: w.baseAddress!,
-                                   bias: nil, geometry: geometry, output: output)
             }
         }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try visit("weight", weight)
-        if let bias { try visit("bias", bias) }
     }
 
     /// FLOPs (2 x multiply-adds) for a `height x width` input of `batch` images.

@@ -1,11 +1,11 @@
 /// Layer normalisation over the last dimension, `torch.nn.LayerNorm(width, eps)`.
 ///
 /// Checkpoint keys: `weight` `[width]` (the gain), `bias` `[width]`.
-public struct LayerNorm: Layer, ParameterContainer {
+public struct LayerNorm: Layer {
     public let weight: Tensor
     public let bias: Tensor
     public let epsilon: Float
-    public let path: String
+    public let parameters: ParameterRecord
 
     public var width: Int { weight.count }
 
@@ -13,7 +13,7 @@ public struct LayerNorm: Layer, ParameterContainer {
         self.weight = try scope.load("weight", shape: [width], initializer: .ones)
         self.bias = try scope.load("bias", shape: [width], initializer: .zeros)
         self.epsilon = epsilon
-        self.path = scope.prefix
+        self.parameters = scope.recorded()
     }
 
     /// `[..., width]` → `[..., width]`.
@@ -21,15 +21,11 @@ public struct LayerNorm: Layer, ParameterContainer {
         guard input.rank >= 1, input.shape.last == width else {
             throw ShapeError(path: path, tensor: "input", expected: "[..., \(width)]", actual: input.shape)
         }
-        return Tensor(shape: input.shape) { out in
-            input.withUnsafeBufferPointer { x in
-                apply(x.baseAddress!, rows: input.count / Swift.max(width, 1), output: out.baseAddress!)
-            }
-        }
+        return try input.layerNorm(weight: weight, bias: bias, epsilon: epsilon)
     }
 
     /// Pointer form: normalises `rows` rows of `width`; `output` may equal `input`.
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
+    package func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
         weight.withUnsafeBufferPointer { g in
             bias.withUnsafeBufferPointer { b in
                 Normalization.layerNorm(input, rows: rows, width: width, gamma: g.baseAddress, beta: b.baseAddress,
@@ -37,9 +33,28 @@ public struct LayerNorm: Layer, ParameterContainer {
             }
         }
     }
+}
 
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try visit("weight", weight)
-        try visit("bias", bias)
+/// RMS normalisation over the last dimension with a learned gain, as `LlamaRMSNorm`, `Idefics2RMSNorm` and
+/// `torch.nn.RMSNorm`: `x / sqrt(mean(x^2) + eps) * weight`, in fp32. Checkpoint key: `weight` `[width]`.
+public struct RMSNorm: Layer {
+    public let weight: Tensor
+    public let epsilon: Float
+    public let parameters: ParameterRecord
+
+    public var width: Int { weight.count }
+
+    public init(_ scope: ParameterScope, width: Int, epsilon: Float) throws {
+        self.weight = try scope.load("weight", shape: [width], initializer: .ones)
+        self.epsilon = epsilon
+        self.parameters = scope.recorded()
+    }
+
+    /// `[..., width]` → `[..., width]`.
+    public func callAsFunction(_ input: Tensor) throws(ShapeError) -> Tensor {
+        guard input.rank >= 1, input.shape.last == width else {
+            throw ShapeError(path: path, tensor: "input", expected: "[..., \(width)]", actual: input.shape)
+        }
+        return try input.rmsNorm(weight: weight, epsilon: epsilon)
     }
 }

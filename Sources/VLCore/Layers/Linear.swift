@@ -3,7 +3,7 @@
 /// All rows of the input (every token of every batch element) go through one product. The weight is kept
 /// packed for VLBlocks' micro-kernel when ``WeightPacking`` is on (the default on CPUs with AVX2 and FMA),
 /// or plain for OpenBLAS. Checkpoint keys: `weight` `[out, in]`, `bias` `[out]`.
-public struct Linear: Layer, ParameterContainer {
+public struct Linear: Layer {
     enum Storage: Sendable {
         case plain(Tensor)
         case packed(PackedWeight)
@@ -12,8 +12,7 @@ public struct Linear: Layer, ParameterContainer {
     let storage: Storage
     /// `[out]`, or nil for `bias=False`.
     public let bias: Tensor?
-    /// The module's dotted path, for error messages.
-    public let path: String
+    public let parameters: ParameterRecord
     public let inFeatures: Int
     public let outFeatures: Int
 
@@ -36,10 +35,12 @@ public struct Linear: Layer, ParameterContainer {
     public init(_ scope: ParameterScope, inFeatures: Int, outFeatures: Int, bias: Bool = true, packing: Bool? = nil) throws {
         let weight = try scope.load("weight", shape: [outFeatures, inFeatures], initializer: .fanIn(inFeatures))
         let bias = bias ? try scope.load("bias", shape: [outFeatures], initializer: .fanIn(inFeatures)) : nil
-        try self.init(weight: weight, bias: bias, path: scope.prefix, packing: packing ?? scope.loader.prefersPackedWeights)
+        let storage = Self.storage(for: weight, packing: packing ?? scope.loader.prefersPackedWeights)
+        if case .packed(let packed) = storage { scope.rebind("weight") { packed.unpacked() } }
+        self.init(storage: storage, bias: bias, parameters: scope.recorded())
     }
 
-    /// Wraps existing tensors.
+    /// Wraps existing tensors: `weight [out, in]`, `bias [out]` (recorded under `weight` and `bias`).
     public init(weight: Tensor, bias: Tensor?, path: String = "linear", packing: Bool = WeightPacking.isEnabled) throws(ShapeError) {
         guard weight.rank == 2 else {
             throw ShapeError(path: path, tensor: "weight", expected: "[out, in]", actual: weight.shape)
@@ -47,12 +48,31 @@ public struct Linear: Layer, ParameterContainer {
         if let bias, bias.shape != [weight.shape[0]] {
             throw ShapeError(path: path, tensor: "bias", expected: [weight.shape[0]].shapeDescription, actual: bias.shape)
         }
-        outFeatures = weight.shape[0]
-        inFeatures = weight.shape[1]
-        let pack = packing && VectorKernels.isAvailable && outFeatures > 0 && inFeatures > 0
-        storage = pack ? .packed(PackedWeight(packing: weight)) : .plain(weight)
+        let storage = Self.storage(for: weight, packing: packing)
+        let record: ParameterRecord
+        if case .packed(let packed) = storage {
+            var entries = [ParameterRecord.Entry(key: "weight", shape: weight.shape, value: .derived { packed.unpacked() })]
+            if let bias { entries.append(ParameterRecord.Entry(key: "bias", shape: bias.shape, value: .stored(bias))) }
+            record = ParameterRecord(path: path, entries: entries)
+        } else {
+            record = ParameterRecord(path: path, tensors: ["weight": weight, "bias": bias])
+        }
+        self.init(storage: storage, bias: bias, parameters: record)
+    }
+
+    private init(storage: Storage, bias: Tensor?, parameters: ParameterRecord) {
+        self.storage = storage
         self.bias = bias
-        self.path = path
+        self.parameters = parameters
+        switch storage {
+        case .plain(let weight): (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+        case .packed(let packed): (outFeatures, inFeatures) = (packed.outFeatures, packed.inFeatures)
+        }
+    }
+
+    private static func storage(for weight: Tensor, packing: Bool) -> Storage {
+        let pack = packing && VectorKernels.isAvailable && weight.shape[0] > 0 && weight.shape[1] > 0
+        return pack ? .packed(PackedWeight(packing: weight)) : .plain(weight)
     }
 
     /// `[..., in]` → `[..., out]`.
@@ -78,7 +98,7 @@ public struct Linear: Layer, ParameterContainer {
     ///   - outputStride: row stride of `output` (default `features.count`).
     ///   - accumulate: keep `output`'s contents and add the result (a fused residual connection).
     ///   - activation: applied to each finished value (with a packed weight, inside the GEMM's epilogue).
-    public func apply(
+    package func apply(
         _ input: UnsafePointer<Float>, rows: Int, inputStride: Int? = nil, features: Range<Int>? = nil,
         output: UnsafeMutablePointer<Float>, outputStride: Int? = nil, accumulate: Bool = false,
         activation: Activation = .identity
@@ -124,11 +144,6 @@ public struct Linear: Layer, ParameterContainer {
                 for r in range { activation.applySerially(output + r * stride, count: columns) }
             }
         }
-    }
-
-    public func visitParameters(_ visit: (String, Tensor) throws -> Void) rethrows {
-        try visit("weight", weight)
-        if let bias { try visit("bias", bias) }
     }
 
     /// Multiply-adds of one call on `rows` rows, times two: the FLOP count of the GEMM.

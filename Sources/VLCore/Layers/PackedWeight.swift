@@ -29,15 +29,15 @@ public enum WeightPacking {
 }
 
 /// A linear weight `[N, K]` packed into 16-row panels (`[K][16]` each) for the AVX2 + FMA micro-kernel.
-public struct PackedWeight: Sendable {
-    public let outFeatures: Int
-    public let inFeatures: Int
+package struct PackedWeight: Sendable {
+    package let outFeatures: Int
+    package let inFeatures: Int
     let panels: Tensor
 
     static let panelWidth = Int(VLB_PANEL_WIDTH)
 
     /// Packs `weight [N, K]`.
-    public init(packing weight: Tensor) {
+    package init(packing weight: Tensor) {
         precondition(weight.rank == 2, "a linear weight is [out, in]")
         let (n, k) = (weight.shape[0], weight.shape[1])
         outFeatures = n
@@ -48,7 +48,7 @@ public struct PackedWeight: Sendable {
     }
 
     /// The plain `[N, K]` weight.
-    public func unpacked() -> Tensor {
+    package func unpacked() -> Tensor {
         let (n, k) = (outFeatures, inFeatures)
         return Tensor(shape: [n, k]) { out in
             panels.withUnsafeBufferPointer { vlb_unpack_weight($0.baseAddress!, n, k, out.baseAddress!) }
@@ -58,7 +58,7 @@ public struct PackedWeight: Sendable {
     /// `output[r, f - features.lowerBound] += input[r, :] · W[f, :]` for `f` in `features` (whose lower bound
     /// is a multiple of 16), over `rows` rows of `input` (row stride `inputStride`) and `output` (row stride
     /// `outputStride`). Panels are split across ``ComputeThreads``; the input is read in place.
-    public func multiplyAccumulate(
+    package func multiplyAccumulate(
         _ input: UnsafePointer<Float>, rows: Int, inputStride: Int, features: Range<Int>,
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
@@ -74,7 +74,7 @@ public struct PackedWeight: Sendable {
     /// + bias, then add the product", exactly as filling with the bias and multiply-accumulating would. The
     /// activation uses VLBlocks' AVX2 polynomials; pass `.identity` and apply it separately to get the portable
     /// ones (when ``VectorKernels/isAccelerated`` is off).
-    public func multiply(
+    package func multiply(
         _ input: UnsafePointer<Float>, rows: Int, inputStride: Int, features: Range<Int>,
         output: UnsafeMutablePointer<Float>, outputStride: Int, bias: UnsafePointer<Float>? = nil,
         accumulate: Bool, activation: Activation = .identity

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// They are slow on purpose and exist to check the fast kernels over odd sizes (1, 3, 17, 197, ...):
 /// every fast kernel in VLCore has its counterpart here.
-public enum ReferenceKernels {
+package enum ReferenceKernels {
     /// `C[m, n] = op(A) op(B)`, with `A` `[m, k]` (or `[k, m]` transposed) and `B` `[k, n]` (or `[n, k]`).
-    public static func gemm(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false) -> [Float] {
+    package static func gemm(_ a: [Float], _ b: [Float], m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false) -> [Float] {
         var c = [Float](repeating: 0, count: m * n)
         for i in 0..<m {
             for j in 0..<n {
@@ -23,7 +23,7 @@ public enum ReferenceKernels {
     }
 
     /// `y = x Wᵀ + b` over rows.
-    public static func linear(_ x: [Float], rows: Int, weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) -> [Float] {
+    package static func linear(_ x: [Float], rows: Int, weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) -> [Float] {
         var y = gemm(x, weight, m: rows, n: outFeatures, k: inFeatures, transposeB: true)
         if let bias {
             for r in 0..<rows { for j in 0..<outFeatures { y[r * outFeatures + j] = Float(Double(y[r * outFeatures + j]) + Double(bias[j])) } }
@@ -32,7 +32,7 @@ public enum ReferenceKernels {
     }
 
     /// Layer norm over the last `width` elements of each row.
-    public static func layerNorm(_ x: [Float], width: Int, gamma: [Float]?, beta: [Float]?, epsilon: Float) -> [Float] {
+    package static func layerNorm(_ x: [Float], width: Int, gamma: [Float]?, beta: [Float]?, epsilon: Float) -> [Float] {
         var y = x
         for row in 0..<(x.count / width) {
             let slice = (row * width)..<((row + 1) * width)
@@ -47,7 +47,7 @@ public enum ReferenceKernels {
     }
 
     /// Layer norm over channels of `[B, C, P]` at each pixel.
-    public static func layerNormChannels(_ x: [Float], batch: Int, channels: Int, pixels: Int, gamma: [Float]?, beta: [Float]?, epsilon: Float) -> [Float] {
+    package static func layerNormChannels(_ x: [Float], batch: Int, channels: Int, pixels: Int, gamma: [Float]?, beta: [Float]?, epsilon: Float) -> [Float] {
         var y = x
         for b in 0..<batch {
             for p in 0..<pixels {
@@ -64,7 +64,7 @@ public enum ReferenceKernels {
     }
 
     /// Softmax of each row.
-    public static func softmax(_ x: [Float], width: Int) -> [Float] {
+    package static func softmax(_ x: [Float], width: Int) -> [Float] {
         var y = x
         for row in 0..<(x.count / width) {
             let slice = (row * width)..<((row + 1) * width)
@@ -76,7 +76,7 @@ public enum ReferenceKernels {
     }
 
     /// The activation evaluated in Double.
-    public static func activation(_ kind: Activation, _ x: [Float]) -> [Float] {
+    package static func activation(_ kind: Activation, _ x: [Float]) -> [Float] {
         x.map { value in
             let v = Double(value)
             let sigmoid = { (t: Double) in 1 / (1 + Foundation.exp(-t)) }
@@ -94,7 +94,7 @@ public enum ReferenceKernels {
     }
 
     /// Direct convolution of `[B, I, H, W]`.
-    public static func conv2d(_ x: [Float], batch: Int, height: Int, width: Int, weight: [Float], bias: [Float]?, geometry g: Convolution.Geometry) -> [Float] {
+    package static func conv2d(_ x: [Float], batch: Int, height: Int, width: Int, weight: [Float], bias: [Float]?, geometry g: Convolution.Geometry) -> [Float] {
         let (oh, ow) = g.outputSize(height: height, width: width)!
         let inPerGroup = g.inChannels / g.groups, outPerGroup = g.outChannels / g.groups
         var y = [Float](repeating: 0, count: batch * g.outChannels * oh * ow)
@@ -125,7 +125,7 @@ public enum ReferenceKernels {
     }
 
     /// Adaptive average pooling of `[planes, H, W]`, windows from their definition.
-    public static func adaptiveAveragePool(_ x: [Float], planes: Int, height: Int, width: Int, outHeight: Int, outWidth: Int) -> [Float] {
+    package static func adaptiveAveragePool(_ x: [Float], planes: Int, height: Int, width: Int, outHeight: Int, outWidth: Int) -> [Float] {
         var y = [Float]()
         for p in 0..<planes {
             for oy in 0..<outHeight {
@@ -146,7 +146,7 @@ public enum ReferenceKernels {
     /// Bicubic resampling of a channels-last `[H, W, C]` grid, each output pixel evaluated directly as
     /// a 2-D weighted sum. Sample positions are computed in fp32 as PyTorch does (they decide which
     /// inputs are read); weights and sums in Double.
-    public static func bicubic(_ x: [Float], height: Int, width: Int, channels: Int, outHeight: Int, outWidth: Int, antialias: Bool) -> [Float] {
+    package static func bicubic(_ x: [Float], height: Int, width: Int, channels: Int, outHeight: Int, outWidth: Int, antialias: Bool) -> [Float] {
         func taps(_ inSize: Int, _ outSize: Int) -> [[(Int, Double)]] {
             let scale = Double(Float(inSize) / Float(outSize))  // PyTorch's fp32 scale
             return (0..<outSize).map { i in

@@ -2,7 +2,7 @@
 ///
 /// Used for safetensors headers, where integers must stay exact (offsets beyond 2^53), duplicate keys
 /// must be caught, and hostile input must neither recurse without bound nor trap.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// A number written without fraction or exponent that fits `Int`.
@@ -13,7 +13,7 @@ public enum JSONValue: Sendable, Equatable {
     /// Members in document order.
     case object([(String, JSONValue)])
 
-    public static func == (l: JSONValue, r: JSONValue) -> Bool {
+    package static func == (l: JSONValue, r: JSONValue) -> Bool {
         switch (l, r) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -27,13 +27,13 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// The member `key` of an object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let members) = self { return members.first { $0.0 == key }?.1 }
         return nil
     }
 
     /// Parses `bytes` as one JSON value surrounded by optional white space.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, maximumDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: UnsafeRawBufferPointer, maximumDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -41,7 +41,7 @@ public enum JSONValue: Sendable, Equatable {
         return value
     }
 
-    public static func parse(_ bytes: [UInt8], maximumDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8], maximumDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         let result = bytes.withUnsafeBytes { buffer in
             Result { () throws(JSONParseError) -> JSONValue in try parse(buffer, maximumDepth: maximumDepth) }
         }
@@ -50,10 +50,10 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 /// Where and why JSON parsing failed.
-public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var offset: Int
-    public var reason: String
-    public var description: String { "\(reason) at byte \(offset)" }
+package struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    package var offset: Int
+    package var reason: String
+    package var description: String { "\(reason) at byte \(offset)" }
 }
 
 struct JSONParser {

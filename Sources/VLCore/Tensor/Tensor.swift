@@ -4,7 +4,7 @@
 /// activations `[B, N, D]` or `[B, C, H, W]`. Copies share storage until one of them is written.
 public struct Tensor: Sendable {
     /// The extent of each dimension, outermost first.
-    public private(set) var shape: [Int]
+    public internal(set) var shape: [Int]
     @usableFromInline var storage: TensorStorage
 
     /// Creates a tensor of the given shape with every element set to `value`.
@@ -68,17 +68,6 @@ public struct Tensor: Sendable {
     ) rethrows -> R {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
         return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
-    }
-
-    /// Returns the same elements under a new shape with the same element count.
-    /// - Throws: ``ShapeError`` when the element counts differ.
-    public func reshaped(_ newShape: [Int]) throws(ShapeError) -> Tensor {
-        guard newShape.allSatisfy({ $0 >= 0 }), Self.checkedCount(newShape) == count else {
-            throw ShapeError(path: "Tensor.reshaped", tensor: "shape", expected: "\(count) elements", actual: newShape)
-        }
-        var result = self
-        result.shape = newShape
-        return result
     }
 
     /// Element at a multi-dimensional index (bounds-checked; for tests and small tools, not hot loops).
