@@ -85,6 +85,14 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .executableTarget(name: "vlblocks", dependencies: ["VLBlocksCLI"], swiftSettings: strictSwift),
+        // A connector defined outside VLBlocks (Examples/PixelShuffleConnector, its own package), compiled here too so
+        // that the registry test loads it by its projector_type.
+        .target(
+            name: "ExamplePixelShuffle",
+            dependencies: ["VLBlocks"],
+            path: "Examples/PixelShuffleConnector/Sources/PixelShuffleConnector",
+            swiftSettings: strictSwift
+        ),
         // Test helpers: fixture paths and tensor comparison.
         .target(name: "VLTestSupport", dependencies: ["VLCore"], path: "Tests/VLTestSupport", swiftSettings: strictSwift),
         .testTarget(
@@ -110,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "VLReliabilityTests",
             dependencies: ["VLBlocks", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLExtensionTests",
+            dependencies: ["ExamplePixelShuffle", "VLBlocks", "VLTestSupport"],
             swiftSettings: testSwift
         ),
         .testTarget(

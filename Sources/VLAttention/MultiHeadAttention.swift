@@ -100,6 +100,18 @@ public struct MultiHeadAttention: Module {
         }
     }
 
+    /// Self-attention written with tensor operations, step by step as `CLIPAttention.forward` reads: project,
+    /// split heads `[B, H, N, hd]`, `scaled_dot_product_attention`, merge heads, output projection. The same
+    /// result as ``callAsFunction(_:mask:)`` within fp32 rounding; the fused path is what runs (see
+    /// Docs/Architecture.md for what fusing gains).
+    package func composedSelfAttention(_ x: Tensor) throws -> Tensor {
+        let (batch, n, d) = (x.shape[0], x.shape[1], width)
+        let qkv = try inputProjection(x).reshaped([batch, n, 3, heads, headDimension]).permuted([2, 0, 3, 1, 4])  // [3, B, H, N, hd]
+        let attended = try scaledDotProductAttention(query: qkv.selected(axis: 0, index: 0), key: qkv.selected(axis: 0, index: 1),
+                                                     value: qkv.selected(axis: 0, index: 2), scale: scale)
+        return try output(attended.transposed(1, 2).reshaped([batch, n, d]))
+    }
+
     /// Converts a mask to additive form `[B, M, N]`, validating its shape.
     static func additiveMask(_ mask: AttentionMask, batch: Int, queries m: Int, keys n: Int, path: String) throws(ShapeError) -> Tensor {
         let tensor: Tensor

@@ -35,6 +35,9 @@ struct BenchEncoderCommand: ParsableCommand {
     @Flag(help: "Print one JSON line instead of a sentence.")
     var json = false
 
+    @Flag(help: "Run the blocks composed from tensor operations instead of the fused blocks (to measure what fusing gains).")
+    var composed = false
+
     func validate() throws {
         guard batch > 0, runs > 0, threads > 0 else { throw ValidationError("--batch, --runs and --threads must be positive") }
         guard batch <= 1024, runs <= 100_000, threads <= 1024 else {
@@ -56,14 +59,15 @@ struct BenchEncoderCommand: ParsableCommand {
         let tower = try VisionTower.random(preset)
         let pixels = Tensor.uniform(shape: [batch, preset.configuration.channels, side, side], seed: 7)
         _ = try tower.embeddings.patchEmbedding.grid(for: pixels)
-        _ = try tower(pixels)
+        let forward: () throws -> Void = composed ? { _ = try tower.composedLastHiddenState(pixels) } : { _ = try tower(pixels) }
+        try forward()
         let residentBefore = ResidentMemory.kilobytes()  // after a warm-up call
-        let timing = try Timing.measure(runs: runs) { _ = try tower(pixels) }
+        let timing = try Timing.measure(runs: runs, forward)
         let residentAfter = ResidentMemory.kilobytes()
         let gflop = Double(tower.flops(batch: batch, height: side, width: side)) / 1e9
         if json {
             print(Format.jsonLine([
-                ("preset", Format.jsonString(preset.name)), ("resolution", String(side)), ("batch", String(batch)),
+                ("preset", Format.jsonString(preset.name)), ("blocks", Format.jsonString(composed ? "composed" : "fused")), ("resolution", String(side)), ("batch", String(batch)),
                 ("threads", String(threads)), ("runs", String(runs)), ("min_ms", Format.fixed(timing.minimum)),
                 ("median_ms", Format.fixed(timing.median)), ("gflops", Format.fixed(gflop, 3)),
                 ("gflop_per_s", Format.fixed(gflop / timing.minimum * 1000, 1)), ("params", String(tower.parameterCount)),

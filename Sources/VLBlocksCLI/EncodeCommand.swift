@@ -38,7 +38,7 @@ struct EncodeCommand: ParsableCommand {
     @Flag(help: "Also write hidden_states.0 ... hidden_states.L.")
     var hiddenStates = false
 
-    @Option(help: "Write image_features = hidden_states[K] without class and register tokens (e.g. -2, LLaVA's layer).")
+    @Option(parsing: .unconditional, help: "Write image_features = hidden_states[K] without class and register tokens (e.g. -2, LLaVA's layer).")
     var featureLayer: Int?
 
     @Option(help: "Threads for BLAS and VLBlocks' kernels (default: all cores).")

@@ -1,5 +1,4 @@
-public import Foundation
-public import VLConnectors
+import VLConnectors
 public import VLCore
 import Synchronization
 

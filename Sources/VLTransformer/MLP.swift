@@ -86,6 +86,18 @@ public struct MLP: Layer {
         }
     }
 
+    /// The MLP written with tensor operations: `fc2(act(fc1(x)))`, or `down(silu(gate(x)) * up(x))`.
+    package func composedForward(_ x: Tensor) throws -> Tensor {
+        let hidden = try first(x)
+        switch kind {
+        case .standard(let activation):
+            return try second(hidden.activated(activation))
+        case .swiGLU:
+            let halves = try hidden.chunked(2, axis: -1)
+            return try second(try halves[0].silu() * halves[1])
+        }
+    }
+
     /// Pointer form: `hidden` holds `rows * scratchWidth` scalars; with `accumulate`, adds into `output`.
     package func apply(
         _ input: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,

@@ -98,6 +98,18 @@ public struct TransformerBlock: Layer {
         }
     }
 
+    /// The block written with tensor operations, as `CLIPEncoderLayer.forward` / `Dinov2Layer.forward` read:
+    /// `x + ls1 * attn(norm1(x))`, then `x + ls2 * mlp(norm2(x))`. The same result as ``callAsFunction(_:)``
+    /// within fp32 rounding, without the fused residuals and shared scratch (Docs/Architecture.md measures both).
+    package func composedForward(_ x: Tensor) throws -> Tensor {
+        var branch = try attention.composedSelfAttention(try norm1(x))
+        if let layerScale1 { branch = try branch * layerScale1 }
+        let h = try x + branch
+        branch = try mlp.composedForward(try norm2(h))
+        if let layerScale2 { branch = try branch * layerScale2 }
+        return try h + branch
+    }
+
     /// `x[r, :] += scale ⊙ branch[r, :]`.
     static func addScaled(_ branch: UnsafePointer<Float>, scale: Tensor, into x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         scale.withUnsafeBufferPointer { s in

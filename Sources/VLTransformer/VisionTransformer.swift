@@ -163,6 +163,15 @@ public struct VisionTransformer: Layer {
         return (x, PatchGrid(height: gh, width: gw))
     }
 
+    /// `last_hidden_state` with every block composed from tensor operations (``TransformerBlock/composedForward(_:)``)
+    /// instead of the fused path: what `vlblocks bench encoder --composed` times against the fused encoder.
+    package func composedLastHiddenState(_ pixels: Tensor) throws -> Tensor {
+        var x = try embeddings(pixels)
+        if let preNorm { x = try preNorm(x) }
+        for block in blocks { x = try block.composedForward(x) }
+        return configuration.family == .clip ? x : try finalNorm(x)
+    }
+
     /// Row 0 of every batch element: `[B, N, D]` → `[B, D]`.
     static func classTokens(of x: Tensor) -> Tensor {
         let (batch, n, d) = (x.shape[0], x.shape[1], x.shape[2])

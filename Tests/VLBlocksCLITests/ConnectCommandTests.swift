@@ -42,6 +42,37 @@ import VLTestSupport
         }
     }
 
+    @Test("connect takes the grid from the input's metadata, or from --grid, which overrides it")
+    func grid() throws {
+        let folder = Fixtures.path("connectors/avg_pool_grid_8x6_to_3x3")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vlblocks-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let common = ["connect", "--config", folder + "/config.json", "--weights", folder + "/weights.safetensors"]
+        let expected = try Fixtures.open("connectors/avg_pool_grid_8x6_to_3x3/io")["tokens"]
+        // The fixture's io file says grid = 8x6 in its metadata.
+        var result = try CLIRunner.run(common + ["--input", folder + "/io.safetensors", "--output", directory + "/meta.safetensors"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(difference(try SafeTensorsFile(path: directory + "/meta.safetensors")["tokens"], expected).maxAbsolute <= 1e-5)
+        // The same features without metadata need --grid.
+        let bare = directory + "/bare.safetensors"
+        try SafeTensorsWriter.write(["image_features": try Fixtures.open("connectors/avg_pool_grid_8x6_to_3x3/io")["image_features"]], to: bare)
+        result = try CLIRunner.run(common + ["--input", bare, "--output", directory + "/bare-out.safetensors"])
+        #expect(result.status == 1 && result.stderr.contains("square number of tokens"), "\(result.stderr)")
+        result = try CLIRunner.run(common + ["--input", bare, "--grid", "8x6", "--output", directory + "/flag.safetensors"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(difference(try SafeTensorsFile(path: directory + "/flag.safetensors")["tokens"], expected).maxAbsolute <= 1e-5)
+        // --grid overrides the metadata: 6 x 8 pools other windows.
+        result = try CLIRunner.run(common + ["--input", folder + "/io.safetensors", "--grid", "6x8", "--output", directory + "/over.safetensors"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(difference(try SafeTensorsFile(path: directory + "/over.safetensors")["tokens"], expected).maxAbsolute > 1e-3)
+        // A grid that does not hold the tokens, and a malformed one.
+        result = try CLIRunner.run(common + ["--input", bare, "--grid", "7x7", "--output", directory + "/bad.safetensors"])
+        #expect(result.status == 1 && result.stderr.contains("49 patch tokens for a 7x7 grid"), "\(result.stderr)")
+        result = try CLIRunner.run(common + ["--input", bare, "--grid", "8by6", "--output", directory + "/bad.safetensors"])
+        #expect(result.status == 64, "\(result.stderr)")
+    }
+
     @Test("bench connectors prints one JSON line per case")
     func bench() throws {
         let result = try CLIRunner.run(["bench", "connectors", "--grid", "6", "--dv", "32", "--dl", "48", "--tokens", "4,9",

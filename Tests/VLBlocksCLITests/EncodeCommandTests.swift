@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VLCore
+import VLBlocks
 import VLTestSupport
 
 @Suite struct EncodeCommandTests {
@@ -61,6 +61,71 @@ import VLTestSupport
             #expect(result.status == 1 && !result.terminatedBySignal, "\(arguments): status \(result.status)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
+    }
+
+    @Test("encode --feature-layer writes hidden_states[K] without prefix tokens, and its grid", arguments: [
+        ("clip_vision", -2), ("clip_vision", 0), ("dinov2_registers_sharded", -1), ("dinov2_registers_sharded", 1),
+    ])
+    func featureLayer(tower: String, layer: Int) throws {
+        let io = try Fixtures.open("encoders/\(tower)/io")
+        let pixels = Self.temporaryPath("pixels.safetensors"), output = Self.temporaryPath("features.safetensors")
+        defer { try? FileManager.default.removeItem(atPath: pixels); try? FileManager.default.removeItem(atPath: output) }
+        try SafeTensorsWriter.write(["pixel_values": try io["pixel_values_64x40"]], to: pixels)
+        let result = try CLIRunner.run(["encode", "--checkpoint", Fixtures.path("encoders/\(tower)"), "--pixels", pixels,
+                                        "--output", output, "--feature-layer", String(layer)])
+        #expect(result.status == 0, "\(result.stderr)")
+        let file = try SafeTensorsFile(path: output)
+        let model = try VisionTower.load(directory: Fixtures.path("encoders/\(tower)"))
+        let layers = model.configuration.layers, patch = model.configuration.patchSize
+        let state = try io["hidden_states.\(layer < 0 ? layer + layers + 1 : layer)_64x40"]
+        let prefix = model.embeddings.prefixTokens
+        let expected = try state.narrowed(axis: 1, start: prefix, length: state.shape[1] - prefix)
+        let features = try file["image_features"]
+        #expect(features.shape == expected.shape)
+        #expect(difference(features, expected).maxAbsolute <= 1e-5 * expected.scalars.map(abs).max()!)
+        #expect(file.metadata["grid"] == "\(64 / patch)x\(40 / patch)")
+        #expect(file.tensorNames == ["image_features"])
+    }
+
+    @Test("encode --feature-layer out of range is an option error")
+    func featureLayerOutOfRange() throws {
+        let pixels = Self.temporaryPath("pixels.safetensors")
+        defer { try? FileManager.default.removeItem(atPath: pixels) }
+        try SafeTensorsWriter.write(["pixel_values": Tensor(shape: [1, 3, 48, 48])], to: pixels)
+        for layer in ["3", "-4"] {  // clip_vision has 2 layers: hidden_states[-3 ... 2]
+            let result = try CLIRunner.run(["encode", "--checkpoint", Fixtures.path("encoders/clip_vision"), "--pixels", pixels,
+                                            "--output", Self.temporaryPath("out.safetensors"), "--feature-layer", layer])
+            #expect(result.status == 64 && result.stderr.contains("--feature-layer"), "\(layer): \(result.stderr)")
+        }
+    }
+
+    @Test("A non-square image: encode --image --feature-layer -2, then connect with avg-pool reads the grid")
+    func nonSquareImageThroughConnect() throws {
+        let folder = Self.temporaryPath("wide")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for name in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(atPath: Fixtures.path("encoders/clip_vision/" + name), toPath: folder + "/" + name)
+        }
+        // A processor that resizes to 64 x 40 without cropping keeps the image wide: an 8 x 5 patch grid.
+        try #"{"size": {"height": 40, "width": 64}, "do_center_crop": false}"#.write(toFile: folder + "/preprocessor_config.json",
+                                                                                      atomically: true, encoding: .utf8)
+        let config = #"{"projector_type": "avg-pool", "encoder_hidden_size": 32, "output_hidden_size": 16, "num_queries": 4}"#
+        try config.write(toFile: folder + "/avg.json", atomically: true, encoding: .utf8)
+        let connector = try AveragePoolingConfiguration(encoderHiddenSize: 32, outputHiddenSize: 16, numQueries: 4).randomConnector(seed: 3)
+        try SafeTensorsWriter.write(connector.namedParameters, to: folder + "/avg.safetensors")
+        var result = try CLIRunner.run(["encode", "--checkpoint", folder, "--image", Fixtures.path("images/coffee.jpg"),
+                                        "--feature-layer", "-2", "--output", folder + "/features.safetensors"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let features = try SafeTensorsFile(path: folder + "/features.safetensors")
+        #expect(features.metadata["grid"] == "5x8")
+        #expect(try features["image_features"].shape == [1, 40, 32])
+        result = try CLIRunner.run(["connect", "--config", folder + "/avg.json", "--weights", folder + "/avg.safetensors",
+                                    "--input", folder + "/features.safetensors", "--output", folder + "/tokens.safetensors"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let tokens = try SafeTensorsFile(path: folder + "/tokens.safetensors")["tokens"]
+        let expected = try connector(ImageFeatures(tokens: try features["image_features"], grid: PatchGrid(height: 5, width: 8)))
+        #expect(tokens.shape == [1, 4, 16] && tokens.scalars == expected.scalars)
     }
 
     @Test("bench encoder prints one JSON line with the documented keys")

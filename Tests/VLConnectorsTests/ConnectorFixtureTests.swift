@@ -8,7 +8,7 @@ import VLTestSupport
 /// Every connector and mixer against its PyTorch definition (fixtures from `make_connector_fixtures.py`),
 /// loaded strictly from the contract's checkpoint keys. Tolerance: max |a - b| <= 1e-5 x max |b| + 1e-6.
 @Suite struct ConnectorFixtureTests {
-    static let cases = ["mlp2x_gelu", "avg_pool_6x6_to_3x3", "avg_pool_uneven_7x7_to_3x3_mlp2", "attn_pool", "attn_pool_siglip_head",
+    static let cases = ["avg_pool_grid_8x6_to_3x3", "mlp2x_gelu", "avg_pool_6x6_to_3x3", "avg_pool_uneven_7x7_to_3x3_mlp2", "attn_pool", "attn_pool_siglip_head",
                         "c_abs", "c_abs_uneven_7x7_pos_emb_with_cls_row", "c_abs_no_pos_emb_same_width", "i_mof", "a_mof"]
 
     static func load(_ name: String, packed: Bool? = nil) throws -> (Projector, SafeTensorsFile) {
@@ -19,12 +19,14 @@ import VLTestSupport
         return (projector, try SafeTensorsFile(path: folder + "/io.safetensors"))
     }
 
-    @Test("Matches PyTorch (plain and packed weights)", arguments: cases, [false, true])
-    func matches(name: String, packed: Bool) throws {
-        let (projector, io) = try Self.load(name, packed: packed)
+    @Test("Matches PyTorch (OpenBLAS, packed, packed and split)", arguments: cases, KernelPath.allCases)
+    func matches(name: String, path: KernelPath) throws {
+        let (projector, io) = try Self.load(name, packed: path.packWeights)
         var inputs: [String: Tensor] = [:]
         for input in projector.inputNames { inputs[input] = try io[input] }
-        let tokens = try projector(inputs)
+        // A grid in the file's metadata (a non-square one for avg_pool_grid_8x6_to_3x3), else a square is assumed.
+        let grid = io.metadata["grid"].flatMap(PatchGrid.init)
+        let tokens = try path.run { try projector(inputs, grid: grid) }
         let expected = try io["tokens"]
         #expect(tokens.shape == expected.shape)
         let scale = expected.scalars.map(abs).max() ?? 1

@@ -283,4 +283,24 @@ extension Convolution.Geometry: CustomTestStringConvertible {
             expectClose(fused, expected, absolute: 1e-4, relative: 1e-5, "\(activation) accumulate: \(accumulate)")
         }
     }
+
+    /// Release builds split products above 2M multiply-adds across threads by blocks of weight panels. Each output
+    /// tile is still computed by one kernel sequence, so the split must not change a single bit, whatever the
+    /// thread count and whichever thread takes which block.
+    @Test("The parallel split of the packed GEMM gives the serial result bit for bit",
+          arguments: [(197, 768, 2304), (64, 1024, 4096), (9, 1100, 300), (6, 64, 16)])
+    func parallelSplit(rows: Int, inFeatures: Int, outFeatures: Int) throws {
+        guard VectorKernels.isAvailable else { return }
+        var rng = TestRandom(seed: UInt64(rows + outFeatures))
+        let layer = try Linear(weight: rng.tensor([outFeatures, inFeatures], scale: 0.05), bias: rng.tensor([outFeatures]), packing: true)
+        let x = rng.tensor([rows, inFeatures])
+        let serial = try KernelPath.packed.run { try layer(x) }
+        for threads in [2, 3, 5] {
+            let split = try ComputeThreads.withCount(threads) { try PackedWeight.$parallelThreshold.withValue(0) { try layer(x) } }
+            #expect(split.scalars == serial.scalars, "\(threads) threads")
+        }
+        let expected = ReferenceKernels.linear(x.scalars, rows: rows, weight: layer.weight.scalars, bias: layer.bias!.scalars,
+                                               inFeatures: inFeatures, outFeatures: outFeatures)
+        expectClose(serial.scalars, expected, absolute: 1e-4, relative: 1e-5)
+    }
 }

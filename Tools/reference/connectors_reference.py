@@ -35,10 +35,10 @@ class AvgPool(nn.Module):
         self.side = math.isqrt(c["num_queries"])
         self.readout = readout(c.get("mlp_depth", 1), c["encoder_hidden_size"], c["output_hidden_size"])
 
-    def forward(self, x):
+    def forward(self, x, grid=None):
         b, n, d = x.shape
-        g = math.isqrt(n)
-        x = nn.functional.adaptive_avg_pool2d(x.transpose(1, 2).reshape(b, d, g, g), self.side)
+        h, w = grid if grid is not None else (math.isqrt(n), math.isqrt(n))
+        x = nn.functional.adaptive_avg_pool2d(x.transpose(1, 2).reshape(b, d, h, w), self.side)
         return self.readout(x.flatten(2).transpose(1, 2))
 
 

@@ -66,3 +66,18 @@ amof = {"projector_type": "a-mof", "alpha": 0.3,
         "projector": {"projector_type": "avg-pool", "encoder_hidden_size": DV, "output_hidden_size": DL, "num_queries": 4}}
 module = AMoF(amof).eval(); randomize_(module, g)
 write("a_mof", amof, module, {"clip_features": features(6), "dino_features": features(6)})
+
+# avg-pool on a non-square 8 x 6 patch grid (a 336 x 252 image at 42 px patches, say): the grid travels in the
+# io file's metadata, as `vlblocks encode --feature-layer` writes it.
+avg = {"projector_type": "avg-pool", "encoder_hidden_size": DV, "output_hidden_size": DL, "num_queries": 9}
+module = build(avg).eval(); randomize_(module, g)
+folder = os.path.join(FIXTURES, "connectors", "avg_pool_grid_8x6_to_3x3")
+os.makedirs(folder, exist_ok=True)
+with open(os.path.join(folder, "config.json"), "w") as f:
+    json.dump(avg, f, indent=2)
+save("connectors/avg_pool_grid_8x6_to_3x3/weights.safetensors", module.state_dict())
+grid_features = torch.randn(2, 8 * 6, DV, generator=g)
+with torch.no_grad():
+    grid_tokens = module(grid_features, grid=(8, 6))
+save("connectors/avg_pool_grid_8x6_to_3x3/io.safetensors", {"image_features": grid_features, "tokens": grid_tokens}, grid="8x6")
+

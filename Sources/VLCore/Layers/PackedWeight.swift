@@ -36,6 +36,10 @@ package struct PackedWeight: Sendable {
 
     static let panelWidth = Int(VLB_PANEL_WIDTH)
 
+    /// Products below this many multiply-adds run on the calling thread (splitting them costs more than it gains).
+    /// Tests lower it to reach the parallel split with small shapes.
+    @TaskLocal package static var parallelThreshold = 2_000_000
+
     /// Packs `weight [N, K]`.
     package init(packing weight: Tensor) {
         precondition(weight.rank == 2, "a linear weight is [out, in]")
@@ -90,7 +94,7 @@ package struct PackedWeight: Sendable {
         // computed by one kernel sequence whatever the split, so results do not depend on the thread count.
         let blockPanels = max(1, vlb_packed_panel_block(k) / 2)
         let blocks = (panelCount + blockPanels - 1) / blockPanels
-        let serial = rows * features.count * k < 2_000_000
+        let serial = rows * features.count * k < Self.parallelThreshold
         panels.withUnsafeBufferPointer { w in
             let run = { (firstBlock: Int, blockCount: Int) in
                 let start = firstBlock * blockPanels, end = min(panelCount, (firstBlock + blockCount) * blockPanels)
