@@ -128,3 +128,26 @@ import VLTransformer
         #expect(shared.scalars.allSatisfy { $0 == 1 })
     }
 }
+
+/// VLBlocks runs OpenBLAS single-threaded only while its own products run: whenever none runs, OpenBLAS has the
+/// host's thread count again.
+@Suite struct BLASThreadingTests {
+    @Test("OpenBLAS' thread count is one inside VLBlocks' products and the host's outside them")
+    func scopedThreadCount() async throws {
+        #expect(ComputeThreads.blasThreading == .scoped)
+        #expect(ComputeThreads.withSingleThreadedBLAS { ComputeThreads.blasSnapshot().current } == 1)
+        let a = Tensor.uniform(shape: [4, 96, 128], seed: 1), b = Tensor.uniform(shape: [4, 128, 80], seed: 2)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<6 { group.addTask { for _ in 0..<20 { _ = try? a.matmul(b) } } }
+        }
+        // Other suites run products too: wait for a moment when none runs, then the host's count must be back.
+        var snapshot = ComputeThreads.blasSnapshot()
+        for _ in 0..<2000 where snapshot.running > 0 {
+            try await Task.sleep(for: .milliseconds(5))
+            snapshot = ComputeThreads.blasSnapshot()
+        }
+        #expect(snapshot.running == 0)
+        #expect(snapshot.current == snapshot.saved || snapshot.saved == 0, "OpenBLAS left at \(snapshot.current) threads, host had \(snapshot.saved)")
+        #expect(snapshot.current >= 1)
+    }
+}

@@ -1,4 +1,4 @@
-public import VLCore
+import VLCore
 
 /// The compute paths a release build can take for linear layers, so that golden tests reach each of them
 /// (debug builds turn packing off by default, and test shapes are too small for the parallel split).

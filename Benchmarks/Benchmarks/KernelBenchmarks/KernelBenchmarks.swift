@@ -3,8 +3,9 @@ import CBenchBLAS
 import Foundation
 import VLCore
 
-// Core kernels at ViT shapes. GEMM reports GFLOP/s through a custom metric; memory-bound kernels
-// report GB/s (bytes read + written per second).
+// Core kernels at ViT shapes, through VLBlocks' public API (tensor operations and the Linear module; each call
+// allocates its result tensor). GEMM reports GFLOP/s through a custom metric; memory-bound kernels report GB/s
+// (bytes read + written per second).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .mallocCountTotal],
@@ -22,17 +23,22 @@ let benchmarks: @Sendable () -> Void = {
         let a = [Float](repeating: 0.5, count: m * k), w = [Float](repeating: 0.25, count: n * k)
         var c = [Float](repeating: 0, count: m * n)
         let flops = 2 * m * n * k
-        Benchmark("GEMM \(name) VLBlocks GEMM.linear", configuration: .init(metrics: [.wallClock, gflopsPerSecond])) { benchmark in
-            let seconds = timed(benchmark) {
-                GEMM.linear(input: a, rows: m, inFeatures: k, weight: w, bias: nil, outFeatures: n, output: &c)
-            }
+        let input = try! Tensor(shape: [m, k], scalars: a), weight = try! Tensor(shape: [n, k], scalars: w)
+        Benchmark("GEMM \(name) VLBlocks Tensor.linear (OpenBLAS)", configuration: .init(metrics: [.wallClock, gflopsPerSecond])) { benchmark in
+            let seconds = timed(benchmark) { _ = try! input.linear(weight: weight) }
+            benchmark.measurement(gflopsPerSecond, Int(Double(flops * benchmark.scaledIterations.count) / seconds / 1e9))
+        }
+        let packed = try! Linear(weight: weight, bias: nil, packing: true)
+        Benchmark("GEMM \(name) VLBlocks Linear (packed)", configuration: .init(metrics: [.wallClock, gflopsPerSecond])) { benchmark in
+            let seconds = timed(benchmark) { _ = try! packed(input) }
             benchmark.measurement(gflopsPerSecond, Int(Double(flops * benchmark.scaledIterations.count) / seconds / 1e9))
         }
         Benchmark("GEMM \(name) raw cblas_sgemm", configuration: .init(metrics: [.wallClock, gflopsPerSecond])) { benchmark in
             // The baseline gets OpenBLAS' own threading with the same thread count (VLBlocks keeps OpenBLAS at one
             // thread and splits the product itself).
+            ComputeThreads.setBLASThreading(.unmanaged)
             openblas_set_num_threads(Int32(threads))
-            defer { openblas_set_num_threads(1) }
+            defer { openblas_set_num_threads(1); ComputeThreads.setBLASThreading(.scoped) }
             let seconds = timed(benchmark) {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(m), blasint(n), blasint(k), 1, a, blasint(k), w,
                             blasint(k), 0, &c, blasint(n))
@@ -42,30 +48,21 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     let rows = 197, width = 768
-    var x = [Float](repeating: 0, count: rows * width)
-    for i in x.indices { x[i] = Float(i % 97) * 0.03 - 1.4 }
-    let gamma = [Float](repeating: 1, count: width), beta = [Float](repeating: 0, count: width)
-    var y = x
+    let x = Tensor.uniform(shape: [rows, width], scale: 1.4, seed: 1)
+    let gamma = Tensor(shape: [width], repeating: 1), beta = Tensor(shape: [width])
     Benchmark("LayerNorm 197x768", configuration: .init(metrics: [.wallClock, gigabytesPerSecond])) { benchmark in
-        let seconds = timed(benchmark) {
-            Normalization.layerNorm(x, rows: rows, width: width, gamma: gamma, beta: beta, epsilon: 1e-6, output: &y)
-        }
+        let seconds = timed(benchmark) { _ = try! x.layerNorm(weight: gamma, bias: beta, epsilon: 1e-6) }
         benchmark.measurement(gigabytesPerSecond, Int(Double(2 * rows * width * 4 * benchmark.scaledIterations.count) / seconds / 1e9))
     }
-    var scores = [Float](repeating: 0, count: 12 * 197 * 197)
-    for i in scores.indices { scores[i] = Float(i % 13) }
+    let scores = Tensor.uniform(shape: [12, 197, 197], scale: 6, seed: 2)
     Benchmark("Softmax 12x197x197", configuration: .init(metrics: [.wallClock, gigabytesPerSecond])) { benchmark in
-        let seconds = timed(benchmark) {
-            Softmax.inPlace(&scores, rows: 12 * 197, width: 197)
-        }
+        let seconds = timed(benchmark) { _ = try! scores.softmax() }
         benchmark.measurement(gigabytesPerSecond, Int(Double(2 * scores.count * 4 * benchmark.scaledIterations.count) / seconds / 1e9))
     }
-    var hidden = [Float](repeating: 0.3, count: 197 * 3072)
+    let hidden = Tensor.uniform(shape: [197, 3072], seed: 3)
     for activation in [Activation.gelu, .geluTanh, .quickGELU] {
         Benchmark("\(activation.rawValue) 197x3072", configuration: .init(metrics: [.wallClock, gigabytesPerSecond])) { benchmark in
-            let seconds = timed(benchmark) {
-                activation.apply(&hidden, count: hidden.count)
-            }
+            let seconds = timed(benchmark) { _ = hidden.activated(activation) }
             benchmark.measurement(gigabytesPerSecond, Int(Double(2 * hidden.count * 4 * benchmark.scaledIterations.count) / seconds / 1e9))
         }
     }

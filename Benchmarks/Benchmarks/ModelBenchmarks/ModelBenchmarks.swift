@@ -27,16 +27,14 @@ let benchmarks: @Sendable () -> Void = {
 
     let grid = 24, dv = 1024, dl = 4096
     let features = Tensor(shape: [1, grid * grid, dv], repeating: 0.1)
-    let cases: [(String, ConnectorConfiguration)] = [64, 144].flatMap { t in
-        [("avg-pool T=\(t)", ConnectorConfiguration.averagePooling(encoderWidth: dv, outputWidth: dl, queries: t, mlpDepth: 1)),
-         ("attn-pool T=\(t)", .attentionPooling(encoderWidth: dv, outputWidth: dl, queries: t, heads: 16, intermediateSize: 4 * dv,
-                                                 epsilon: 1e-6, mlpDepth: 1)),
-         ("c-abs T=\(t)", .cAbstractor(encoderWidth: dv, hiddenWidth: dv, outputWidth: dl, depth: 3, mlpDepth: 2, queries: t,
-                                        positionEmbedding: true))]
-    } + [("mlp2x_gelu T=576", .mlp2xGELU(encoderWidth: dv, outputWidth: dl))]
+    let cases: [(String, any ConnectorConfiguration)] = ConnectorStudy.connectors.flatMap { name in
+        ConnectorStudy.tokenCounts(for: name, requested: [64, 144], inputTokens: grid * grid).map { t in
+            ("\(name) T=\(t)", try! ConnectorStudy.configuration(name, encoderWidth: dv, outputWidth: dl, tokens: t))
+        }
+    }
     for (name, configuration) in cases {
         Benchmark("connector \(name), 24x24 x 1024 -> 4096, \(threads) threads") { benchmark in
-            let connector = try ConnectorFactory.random(configuration, inputTokens: grid * grid)
+            let connector = try configuration.randomConnector(inputTokens: grid * grid)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations { blackHole(try connector(features)) }
         }

@@ -91,6 +91,12 @@ public enum ComputeThreads {
         return body()
     }
 
+    /// OpenBLAS' thread count now, with the number of VLBlocks products running and the host's saved count, read
+    /// under one lock (for tests of the scoping).
+    package static func blasSnapshot() -> (running: Int, current: Int32, saved: Int32) {
+        blasScope.withLock { ($0.depth, openblas_get_num_threads(), $0.saved) }
+    }
+
     /// How long an idle VLBlocks worker thread keeps polling for the next job before it sleeps (default 200 µs).
     /// A forward pass is a chain of short parallel regions, and polling saves a wake-up per region; set it to
     /// zero for hosts that would rather have idle threads sleep at once.

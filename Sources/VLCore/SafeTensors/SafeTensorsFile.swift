@@ -177,7 +177,7 @@ public struct SafeTensorsFile: ParameterSource {
 
     /// Calls `body` with the raw bytes of `name` as stored (little-endian, the entry's dtype); nil when the file
     /// has no such tensor. The bytes are valid during the call only.
-    public func withRawBytes<R>(of name: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+    public func withUnsafeBytes<R>(of name: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         guard let entry = entry(named: name) else { return nil }
         return try body(UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + entry.dataOffsets.lowerBound)..<(dataStart + entry.dataOffsets.upperBound)]))
     }
