@@ -150,7 +150,7 @@ public struct MultiHeadAttention: Module {
         workspace.reserve(rows: batch * n, width: d, heads: heads, queries: n, keys: n)
         let qkv = workspace.projections, context = workspace.context, scores = workspace.scores
         inputProjection.apply(input, rows: batch * n, output: qkv)
-        mask.withOptionalPointer { maskPointer in
+        ComputeThreads.withSingleThreadedBLAS { mask.withOptionalPointer { maskPointer in
             for image in 0..<batch {
                 let base = qkv + image * n * 3 * d
                 ScaledDotProductAttention.compute(
@@ -159,7 +159,7 @@ public struct MultiHeadAttention: Module {
                     scale: scale, mask: maskPointer.map { $0 + image * n * n }, scores: scores,
                     output: context + image * n * d, outputStride: d)
             }
-        }
+        } }
         self.output.apply(context, rows: batch * n, output: output, accumulate: accumulate)
     }
 
@@ -183,7 +183,7 @@ public struct MultiHeadAttention: Module {
             projectedQueries = UnsafePointer(workspace.queries)
         }
         inputProjection.apply(context, rows: batch * n, features: d..<(3 * d), output: keyValues)
-        mask.withOptionalPointer { maskPointer in
+        ComputeThreads.withSingleThreadedBLAS { mask.withOptionalPointer { maskPointer in
             for image in 0..<batch {
                 let kv = keyValues + image * n * 2 * d
                 ScaledDotProductAttention.compute(
@@ -193,7 +193,7 @@ public struct MultiHeadAttention: Module {
                     mask: maskPointer.map { $0 + image * m * n }, scores: workspace.scores,
                     output: attended + image * m * d, outputStride: d)
             }
-        }
+        } }
         self.output.apply(attended, rows: batch * m, output: output)
     }
 

@@ -18,6 +18,19 @@ package enum ScaledDotProductAttention {
         headDimension hd: Int, scale: Float, mask: UnsafePointer<Float>?, scores: UnsafeMutablePointer<Float>,
         output: UnsafeMutablePointer<Float>, outputStride: Int
     ) {
+        // One OpenBLAS scope for all heads: the per-head products on the workers nest inside it.
+        ComputeThreads.withSingleThreadedBLAS { computeHeads(queries: queries, queryStride: queryStride, keys: keys, keyStride: keyStride,
+                                                             values: values, valueStride: valueStride, queryCount: m, keyCount: n,
+                                                             heads: heads, headDimension: hd, scale: scale, mask: mask, scores: scores,
+                                                             output: output, outputStride: outputStride) }
+    }
+
+    private static func computeHeads(
+        queries: UnsafePointer<Float>, queryStride: Int, keys: UnsafePointer<Float>, keyStride: Int,
+        values: UnsafePointer<Float>, valueStride: Int, queryCount m: Int, keyCount n: Int, heads: Int,
+        headDimension hd: Int, scale: Float, mask: UnsafePointer<Float>?, scores: UnsafeMutablePointer<Float>,
+        output: UnsafeMutablePointer<Float>, outputStride: Int
+    ) {
         parallelTasks(count: heads) { h in
             let s = scores + h * m * n
             GEMM.multiplySerially(

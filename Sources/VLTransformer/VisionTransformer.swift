@@ -136,6 +136,11 @@ public struct VisionTransformer: Layer {
     /// Embeds `pixels` and runs the first `layers` blocks, calling `observe` with the embeddings output and each
     /// block's output.
     private func run(_ pixels: Tensor, layers: Int, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
+        // One OpenBLAS scope for the whole pass: the products inside nest in it (no switching between them).
+        try ComputeThreads.withSingleThreadedBLAS { try runBlocks(pixels, layers: layers, observe: observe) }
+    }
+
+    private func runBlocks(_ pixels: Tensor, layers: Int, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
         let (gh, gw) = try embeddings.patchEmbedding.grid(for: pixels)
         let batch = pixels.shape[0], d = configuration.hiddenSize
         let n = embeddings.tokenCount(gridHeight: gh, gridWidth: gw)

@@ -73,8 +73,8 @@ public enum ComputeThreads {
     }
 
     /// Runs `body` (which calls OpenBLAS) under the ``blasThreading`` policy.
-    package static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
-        guard blasPolicy.withLock({ $0 }) == .scoped else { return body() }
+    package static func withSingleThreadedBLAS<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        guard blasPolicy.withLock({ $0 }) == .scoped else { return try body() }
         blasScope.withLock { scope in
             if scope.depth == 0 {
                 scope.saved = openblas_get_num_threads()
@@ -88,7 +88,7 @@ public enum ComputeThreads {
                 if scope.depth == 0, scope.saved != 1 { openblas_set_num_threads(scope.saved) }
             }
         }
-        return body()
+        return try body()
     }
 
     /// OpenBLAS' thread count now, with the number of VLBlocks products running and the host's saved count, read

@@ -26,6 +26,17 @@ package enum GEMM {
     ) {
         let threads = ComputeThreads.count
         let work = Double(m) * Double(n) * Double(k)
+        // One OpenBLAS scope for the whole product: the blocks on the workers nest inside it.
+        ComputeThreads.withSingleThreadedBLAS {
+            multiplySplit(threads: threads, work: work, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                          a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+
+    private static func multiplySplit(
+        threads: Int, work: Double, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         guard threads > 1, work >= 4_000_000 else {
             multiplySerially(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -109,6 +120,16 @@ package enum GEMM {
         b: UnsafePointer<Float>, ldb: Int, strideB: Int,
         beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
+    ) {
+        ComputeThreads.withSingleThreadedBLAS {
+            multiplyEach(batch: batch, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                         strideA: strideA, b: b, ldb: ldb, strideB: strideB, beta: beta, c: c, ldc: ldc, strideC: strideC)
+        }
+    }
+
+    private static func multiplyEach(
+        batch: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        strideA: Int, b: UnsafePointer<Float>, ldb: Int, strideB: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, strideC: Int
     ) {
         parallelChunks(count: batch, minimumChunk: 1) { range in
             for i in range {

@@ -43,7 +43,7 @@ extension Tensor {
                 a.withUnsafeBufferPointer { x in
                     b.withUnsafeBufferPointer { y in
                         let (xBase, yBase, zBase) = (x.baseAddress!, y.baseAddress!, out.baseAddress!)
-                        parallelTasks(count: batchCount) { index in
+                        ComputeThreads.withSingleThreadedBLAS { parallelTasks(count: batchCount) { index in
                             var remainder = index, aOffset = 0, bOffset = 0
                             for axis in batchShape.indices.reversed() {
                                 let i = remainder % batchShape[axis]
@@ -53,7 +53,7 @@ extension Tensor {
                             }
                             GEMM.multiplySerially(transposeB: transposeOther, m: m, n: n, k: k, a: xBase + aOffset, lda: k,
                                                   b: yBase + bOffset, ldb: bColumns, c: zBase + index * m * n, ldc: n)
-                        }
+                        } }
                     }
                 }
             }
