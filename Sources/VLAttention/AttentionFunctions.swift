@@ -20,6 +20,16 @@ extension AttentionMask {
         return .allowed(try attentionMask.reshaped([batch, 1, n]).expanded(to: [batch, m, n]))
     }
 
+    /// A padding mask over keys for attention on `[B, H, M, N]` scores: `attentionMask [B, N]` (1 = a real token,
+    /// 0 = padding) as `[B, 1, 1, N]`, broadcast over heads and queries.
+    /// - Throws: ``ShapeError`` naming `path` when the mask is not `[batch, tokens]`.
+    public static func keys(_ attentionMask: Tensor, batch: Int, tokens: Int, path: String) throws(ShapeError) -> AttentionMask {
+        guard attentionMask.shape == [batch, tokens] else {
+            throw ShapeError(path: path, tensor: "attention_mask", expected: [batch, tokens].shapeDescription, actual: attentionMask.shape)
+        }
+        return .allowed(try attentionMask.reshaped([batch, 1, 1, tokens]))
+    }
+
     /// The mask as additive scores (`0` keeps, `-inf` removes), the form both kinds are applied in.
     public var additiveScores: Tensor {
         switch self {

@@ -5,7 +5,13 @@ import VLBlocks
 struct BenchConnectorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connectors",
-        abstract: "Time every connector on a G x G grid of Dv-wide tokens projected to Dl (random weights)."
+        abstract: "Time every connector on a G x G grid of Dv-wide tokens projected to Dl (random weights).",
+        discussion: """
+            The pooling connectors and mlp2x_gelu take the G x G patch tokens; the Q-Former and the Flamingo perceiver
+            take them with a class token (G² + 1), as BLIP-2's vision output. The learned-query connectors run at
+            their fixed query or latent count (qformer 32, perceiver-idefics2 and perceiver-flamingo 64) whatever
+            --tokens says.
+            """
     )
 
     @Option(help: "Grid side (tokens = grid^2).") var grid = 24
@@ -34,12 +40,16 @@ struct BenchConnectorsCommand: ParsableCommand {
     func run() throws {
         ComputeThreads.set(threads)
         let n = grid * grid
-        let features = Tensor.uniform(shape: [batch, n, dv], seed: 11)
+        let withClassToken = Tensor.uniform(shape: [batch, n + 1, dv], seed: 11)
+        let patches = ImageFeatures(tokens: try withClassToken.narrowed(axis: 1, start: 1, length: n), grid: PatchGrid(height: grid, width: grid))
         for name in connectors.split(separator: ",").map(String.init) {
+            let input = ConnectorStudy.takesPrefixTokens(name) ? ImageFeatures(tokens: withClassToken, prefixTokens: 1) : patches
+            let inputTokens = input.tokens.shape[1]
             for t in ConnectorStudy.tokenCounts(for: name, requested: try IntegerList.tokenCounts(tokens), inputTokens: n) {
-                let connector = try ConnectorStudy.configuration(name, encoderWidth: dv, outputWidth: dl, tokens: t).randomConnector(inputTokens: n)
-                let timing = try Timing.measure(runs: runs) { _ = try connector(features) }
-                let gflop = Double(connector.flops(batch: batch, inputTokens: n)) / 1e9
+                let connector = try ConnectorStudy.configuration(name, encoderWidth: dv, outputWidth: dl, tokens: t)
+                    .randomConnector(inputTokens: inputTokens)
+                let timing = try Timing.measure(runs: runs) { _ = try connector(input) }
+                let gflop = Double(connector.flops(batch: batch, inputTokens: inputTokens)) / 1e9
                 if json {
                     print(Format.jsonLine([
                         ("connector", Format.jsonString(name)), ("tokens", String(t)), ("grid", String(grid)), ("dv", String(dv)),

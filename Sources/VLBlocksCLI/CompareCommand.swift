@@ -58,8 +58,8 @@ struct CompareCommand: ParsableCommand {
 
     static func kinds(_ text: String) throws -> [String] {
         let kinds = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-        for kind in kinds where !ConnectorStudy.connectors.contains(kind) {
-            throw ValidationError("unknown connector '\(kind)'; known: \(ConnectorStudy.connectors.joined(separator: ", "))")
+        for kind in kinds where !ConnectorStudy.known.contains(kind) {
+            throw ValidationError("unknown connector '\(kind)'; known: \(ConnectorStudy.known.joined(separator: ", "))")
         }
         guard !kinds.isEmpty else { throw ValidationError("--connectors names at least one connector") }
         return kinds

@@ -25,11 +25,16 @@ extension Connector {
         try outputTokens(forInputTokens: inputTokens, grid: nil)
     }
 
-    /// Checks `features` is `[B, N, Dv]` with `B, N > 0`, naming the connector and `tensor` in the error.
-    package func validate(_ features: ImageFeatures, tensor: String = "image_features") throws(ShapeError) -> (batch: Int, tokens: Int) {
+    /// Checks `features` is `[B, N, Dv]` with `B, N > 0`, naming the connector and `tensor` in the error; a padding
+    /// mask is refused unless the connector `allowsMask` (pooling over a grid has no use for one).
+    package func validate(_ features: ImageFeatures, tensor: String = "image_features", allowsMask: Bool = false) throws(ShapeError) -> (batch: Int, tokens: Int) {
         let x = features.tokens
         guard x.rank == 3, x.shape[0] > 0, x.shape[1] > 0, x.shape[2] == inputWidth else {
             throw ShapeError(path: path, tensor: tensor, expected: "[B, N, \(inputWidth)]", actual: x.shape)
+        }
+        if let mask = features.attentionMask, !allowsMask {
+            throw ShapeError(path: path, tensor: "attention_mask", expected: "no padding mask (\(configuration.projectorType) takes every token)",
+                             actual: mask.shape)
         }
         return (x.shape[0], x.shape[1])
     }

@@ -16,9 +16,23 @@ public protocol ConnectorConfiguration: Codable, Sendable {
     /// Builds the connector from `scope`; `inputTokens` sizes generated parameters that depend on the input
     /// (loaded ones bring their own size).
     func makeConnector(_ scope: ParameterScope, inputTokens: Int) throws -> any Connector
+    /// Prefixes that weights saved from a whole model carry in front of the connector's keys (IDEFICS2's
+    /// `model.connector.`); a file whose every key starts with one loads with it removed. Default: none.
+    static var checkpointPrefixes: [String] { get }
 }
 
 extension ConnectorConfiguration {
+    public static var checkpointPrefixes: [String] { [] }
+
+    /// `weights` seen without the first of ``checkpointPrefixes`` that every key carries (unchanged otherwise).
+    public func connectorWeights(_ weights: any ParameterSource) -> any ParameterSource {
+        let names = weights.tensorNames
+        for prefix in Self.checkpointPrefixes where !names.isEmpty && names.allSatisfy({ $0.hasPrefix(prefix) }) {
+            return PrefixedSource(weights, prefix: prefix)
+        }
+        return weights
+    }
+
     /// The instance's `projector_type`.
     public var projectorType: String { Self.projectorType }
 
@@ -31,7 +45,7 @@ extension ConnectorConfiguration {
 
     /// Loads the connector strictly from `weights`: a missing, misshapen or unused key is an error.
     public func loadConnector(weights: any ParameterSource, packWeights: Bool? = nil) throws -> any Connector {
-        try ParameterLoader(source: weights, packWeights: packWeights).buildConnector(self)
+        try ParameterLoader(source: connectorWeights(weights), packWeights: packWeights).buildConnector(self)
     }
 
     /// The connector with random weights (deterministic per seed), for benchmarks and studies.
@@ -61,7 +75,8 @@ public final class ConnectorRegistry: Sendable {
 
     private let types: Mutex<[String: any ConnectorConfiguration.Type]>
 
-    /// A registry with the built-in connectors (`mlp2x_gelu`, `avg-pool`, `attn-pool`, `c-abs`), or an empty one.
+    /// A registry with the built-in connectors (`mlp2x_gelu`, `avg-pool`, `attn-pool`, `c-abs`, `qformer`,
+    /// `perceiver-idefics2`, `perceiver-flamingo`), or an empty one.
     public init(builtIn: Bool = true) {
         var types: [String: any ConnectorConfiguration.Type] = [:]
         if builtIn {
@@ -72,7 +87,8 @@ public final class ConnectorRegistry: Sendable {
 
     static let builtInTypes: [any ConnectorConfiguration.Type] = [
         MLPProjectorConfiguration.self, AveragePoolingConfiguration.self, AttentionPoolingConfiguration.self,
-        CAbstractorConfiguration.self,
+        CAbstractorConfiguration.self, QFormerConfiguration.self, Idefics2PerceiverConfiguration.self,
+        FlamingoPerceiverConfiguration.self,
     ]
 
     /// Makes `type`'s `projector_type` load as `type` (replacing an earlier registration of the same name).

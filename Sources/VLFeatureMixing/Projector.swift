@@ -77,7 +77,9 @@ public enum Projector: Sendable {
 
     /// Loads a projector strictly: every key the config implies must be in `weights`, and nothing else.
     public static func load(_ configuration: ProjectorConfiguration, weights: any ParameterSource, packWeights: Bool? = nil) throws -> Projector {
-        let loader = ParameterLoader(source: weights, packWeights: packWeights)
+        var source = weights
+        if case .connector(let c) = configuration { source = c.connectorWeights(weights) }
+        let loader = ParameterLoader(source: source, packWeights: packWeights)
         let projector = try make(configuration, scope: loader.root)
         try loader.finish()
         return projector

@@ -39,34 +39,35 @@ public struct MLP: Layer {
     /// Scratch columns per row that ``apply(_:rows:hidden:output:accumulate:)`` needs.
     package var scratchWidth: Int { first.outFeatures }
 
+    /// - Parameter bias: whether the projections have biases (`nn.Linear(..., bias=False)` in LLaMA-style MLPs).
     public init(
         _ scope: ParameterScope, inFeatures: Int, hiddenFeatures: Int, outFeatures: Int? = nil, kind: Kind,
-        layout: KeyLayout = .fc
+        layout: KeyLayout = .fc, bias: Bool = true
     ) throws {
         let out = outFeatures ?? inFeatures
         self.kind = kind
         self.layout = layout
         switch (kind, layout) {
         case (.standard, .twoLayers(let a, let b)):
-            first = try Linear(scope[a], inFeatures: inFeatures, outFeatures: hiddenFeatures)
-            second = try Linear(scope[b], inFeatures: hiddenFeatures, outFeatures: out)
+            first = try Linear(scope[a], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias)
+            second = try Linear(scope[b], inFeatures: hiddenFeatures, outFeatures: out, bias: bias)
         case (.swiGLU, .gateUpDown):
             // Gate and up rows in one [2H, D] projection (one GEMM); the record reads each half back.
-            let gate = try Linear(scope["gate_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, packing: false)
-            let up = try Linear(scope["up_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, packing: false)
+            let gate = try Linear(scope["gate_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias, packing: false)
+            let up = try Linear(scope["up_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias, packing: false)
             let fused = try Linear(weight: try Tensor(concatenating: [gate.weight, up.weight], axis: 0),
-                                   bias: try Tensor(concatenating: [gate.bias!, up.bias!], axis: 0),
+                                   bias: bias ? try Tensor(concatenating: [gate.bias!, up.bias!], axis: 0) : nil,
                                    path: scope.path("gate_up"), packing: scope.loader.prefersPackedWeights)
             for (i, name) in ["gate_proj", "up_proj"].enumerated() {
                 let h = hiddenFeatures
                 scope.rebind(name + ".weight") { try! fused.weight.narrowed(axis: 0, start: i * h, length: h) }
-                scope.rebind(name + ".bias") { try! fused.bias!.narrowed(axis: 0, start: i * h, length: h) }
+                if bias { scope.rebind(name + ".bias") { try! fused.bias!.narrowed(axis: 0, start: i * h, length: h) } }
             }
             first = fused
-            second = try Linear(scope["down_proj"], inFeatures: hiddenFeatures, outFeatures: out)
+            second = try Linear(scope["down_proj"], inFeatures: hiddenFeatures, outFeatures: out, bias: bias)
         case (.swiGLU, .fusedWeightsIn):
-            first = try Linear(scope["weights_in"], inFeatures: inFeatures, outFeatures: 2 * hiddenFeatures)
-            second = try Linear(scope["weights_out"], inFeatures: hiddenFeatures, outFeatures: out)
+            first = try Linear(scope["weights_in"], inFeatures: inFeatures, outFeatures: 2 * hiddenFeatures, bias: bias)
+            second = try Linear(scope["weights_out"], inFeatures: hiddenFeatures, outFeatures: out, bias: bias)
         default:
             throw ConfigurationError(field: scope.prefix, reason: "MLP kind \(kind) cannot use key layout \(layout)")
         }

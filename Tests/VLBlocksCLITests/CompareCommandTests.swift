@@ -13,6 +13,7 @@ import VLTestSupport
         let csv = Self.temporary("rows.csv"), svg = Self.temporary("chart.svg")
         defer { try? FileManager.default.removeItem(atPath: csv); try? FileManager.default.removeItem(atPath: svg) }
         let result = try CLIRunner.run(["compare", "--encoder", "dinov2-s14", "--resolutions", "56,84", "--tokens", "1,4",
+                                        "--connectors", "avg-pool,attn-pool,c-abs,mlp2x_gelu",
                                         "--dl", "64", "--runs", "1", "--threads", "1", "--csv", csv, "--svg", svg])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
@@ -23,6 +24,18 @@ import VLTestSupport
         #expect(result.stderr.contains("[14/16] "))  // progress line: which case, how many in all
         let chart = try String(contentsOfFile: svg, encoding: .utf8)
         #expect(chart.hasPrefix("<svg") && chart.contains("output tokens T") && chart.contains("c-abs") && chart.contains("84 px"))
+    }
+
+    @Test("compare's default connectors include the Q-Former and the IDEFICS2 perceiver at their fixed token counts")
+    func learnedQueryRows() throws {
+        let csv = Self.temporary("learned.csv")
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let result = try CLIRunner.run(["compare", "--encoder", "dinov2-s14", "--resolutions", "56", "--tokens", "4",
+                                        "--dl", "64", "--runs", "1", "--threads", "2", "--csv", csv])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(rows.map { String($0[0]) } == ["avg-pool", "attn-pool", "c-abs", "mlp2x_gelu", "qformer", "perceiver-idefics2"])
+        #expect(rows.first { $0[0] == "qformer" }?[1] == "32" && rows.first { $0[0] == "perceiver-idefics2" }?[1] == "64")
     }
 
     @Test("compare rejects resolutions that are not multiples of the patch and unknown connectors")

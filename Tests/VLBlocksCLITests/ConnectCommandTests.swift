@@ -4,7 +4,8 @@ import VLCore
 import VLTestSupport
 
 @Suite struct ConnectCommandTests {
-    @Test("connect writes tokens matching PyTorch", arguments: ["c_abs", "i_mof", "attn_pool"])
+    @Test("connect writes tokens matching PyTorch", arguments: ["c_abs", "i_mof", "attn_pool", "qformer_every_second",
+                                                                "perceiver_idefics2_gqa1", "perceiver_flamingo_qk_norms"])
     func connect(name: String) throws {
         let folder = Fixtures.path("connectors/\(name)")
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("vlblocks-\(UUID().uuidString).safetensors").path
@@ -79,10 +80,13 @@ import VLTestSupport
                                         "--runs", "1", "--threads", "1", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 7)  // 3 connectors x 2 token counts + mlp2x_gelu
+        #expect(lines.count == 9)  // 3 connectors x 2 token counts + mlp2x_gelu, qformer, perceiver-idefics2
+        var fixed: [String: Int] = [:]
         for line in lines {
             let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             for key in ["connector", "tokens", "params", "gflops", "min_ms", "median_ms"] { #expect(json[key] != nil) }
+            fixed[json["connector"] as! String] = json["tokens"] as? Int
         }
+        #expect(fixed["qformer"] == 32 && fixed["perceiver-idefics2"] == 64 && fixed["mlp2x_gelu"] == 36)
     }
 }

@@ -20,6 +20,11 @@ import VLTestSupport
         (#"{"projector_type": "a-mof", "alpha": 1.5, "projector": {"projector_type": "mlp2x_gelu", "encoder_hidden_size": 4, "output_hidden_size": 4}}"#, "1.5 is outside [0, 1]"),
         (#"{"projector_type": "a-mof", "projector": {"projector_type": "mlp2x_gelu", "encoder_hidden_size": 4, "output_hidden_size": 4}}"#, "alpha: missing"),
         (#"{"projector_type": "i-mof", "clip_projector": {"projector_type": "mlp2x_gelu", "encoder_hidden_size": 4, "output_hidden_size": 4}}"#, "dino_projector"),
+        (#"{"projector_type": "qformer", "encoder_hidden_size": 8}"#, "output_hidden_size: missing"),
+        (#"{"projector_type": "qformer", "output_hidden_size": 8, "hidden_size": 30, "num_attention_heads": 4}"#, "4 heads do not divide hidden_size 30"),
+        (#"{"projector_type": "perceiver-idefics2", "encoder_hidden_size": 8, "resampler_n_heads": 6, "num_key_value_heads": 4}"#, "4 key-value heads do not divide 6 heads"),
+        (#"{"projector_type": "perceiver-flamingo"}"#, "encoder_hidden_size: missing"),
+        (#"{"projector_type": "perceiver-flamingo", "encoder_hidden_size": 8, "qk_layer_norms_perceiver": 1}"#, "expected true or false"),
     ])
     func configErrors(text: String, message: String) throws {
         do {
@@ -45,6 +50,25 @@ import VLTestSupport
                                        scope: ParameterLoader(randomSeed: 1).root)
         #expect(throws: ShapeError.self) { _ = try mixer(["clip_features": Tensor(shape: [1, 4, 8]), "dino_features": Tensor(shape: [1, 5, 8])]) }
         #expect(throws: ParameterError.self) { _ = try mixer(["clip_features": Tensor(shape: [1, 4, 8])]) }
+    }
+
+    @Test("Learned-query connectors: wrong widths and masks are shape errors; pooling connectors refuse masks")
+    func learnedQueryInputs() throws {
+        let qformer = try QFormerConfiguration(hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 4, intermediateSize: 24,
+                                               encoderHiddenSize: 8, numQueryTokens: 3, outputHiddenSize: 12).randomConnector(seed: 4)
+        #expect(try qformer(Tensor(shape: [2, 11, 8])).shape == [2, 3, 12])
+        #expect(throws: ShapeError.self) { try qformer(Tensor(shape: [2, 11, 9])) }
+        let badMask = ImageFeatures(tokens: Tensor(shape: [2, 11, 8]), attentionMask: Tensor(shape: [2, 10], repeating: 1))
+        #expect(throws: ShapeError.self) { try qformer(badMask) }
+        // A mask of ones changes nothing.
+        let x = Tensor.uniform(shape: [2, 11, 8], seed: 9)
+        #expect(try qformer(ImageFeatures(tokens: x, attentionMask: Tensor(shape: [2, 11], repeating: 1))).scalars == (try qformer(x)).scalars)
+        let idefics2 = try Idefics2PerceiverConfiguration(encoderHiddenSize: 8, intermediateSize: 16, hiddenSize: 16, latents: 4, depth: 1,
+                                                          heads: 4, headDimension: 4, keyValueHeads: 2).randomConnector(seed: 5)
+        #expect(try idefics2(Tensor(shape: [1, 7, 8])).shape == [1, 4, 16])
+        #expect(throws: ShapeError.self) { try idefics2(ImageFeatures(tokens: Tensor(shape: [1, 7, 8]), attentionMask: Tensor(shape: [1, 8]))) }
+        let avg = try AveragePoolingConfiguration(encoderHiddenSize: 8, outputHiddenSize: 4, numQueries: 4).randomConnector(inputTokens: 16)
+        #expect(throws: ShapeError.self) { try avg(ImageFeatures(tokens: Tensor(shape: [1, 16, 8]), attentionMask: Tensor(shape: [1, 16]))) }
     }
 
     @Test("Missing and unexpected weights are named")

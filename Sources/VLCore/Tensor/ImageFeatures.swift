@@ -10,11 +10,15 @@ public struct ImageFeatures: Sendable {
     public var grid: PatchGrid?
     /// Tokens before the patches (0 once they are dropped).
     public var prefixTokens: Int
+    /// `[B, N]`, 1 for a real token and 0 for padding, as transformers' `attention_mask` over the image tokens; nil
+    /// when every token is real. Connectors that attend to the tokens honour it; the pooling ones refuse it.
+    public var attentionMask: Tensor?
 
-    public init(tokens: Tensor, grid: PatchGrid? = nil, prefixTokens: Int = 0) {
+    public init(tokens: Tensor, grid: PatchGrid? = nil, prefixTokens: Int = 0, attentionMask: Tensor? = nil) {
         self.tokens = tokens
         self.grid = grid
         self.prefixTokens = prefixTokens
+        self.attentionMask = attentionMask
     }
 
     /// The grid of the patches: the stored one, or the square of `N - prefixTokens` patches.
