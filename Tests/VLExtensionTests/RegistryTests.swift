@@ -15,7 +15,8 @@ import VLTestSupport
         let registry = ConnectorRegistry()
         #expect(throws: ConfigurationError.self) { try registry.decode(contentsOf: Self.folder + "/config.json") }
         registry.register(PixelShuffleConfiguration.self)
-        #expect(registry.projectorTypes == ["mlp2x_gelu", "avg-pool", "attn-pool", "c-abs", "pixel-shuffle"])
+        #expect(registry.projectorTypes == ["mlp2x_gelu", "avg-pool", "attn-pool", "c-abs", "qformer", "perceiver-idefics2",
+                                            "perceiver-flamingo", "pixel-shuffle"])
         let configuration = try registry.decode(contentsOf: Self.folder + "/config.json")
         #expect(configuration as? PixelShuffleConfiguration == PixelShuffleConfiguration(encoderHiddenSize: 24, outputHiddenSize: 40))
         let connector = try configuration.loadConnector(weights: try SafeTensorsFile(path: Self.folder + "/weights.safetensors"))

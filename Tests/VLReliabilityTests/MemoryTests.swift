@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VLTestSupport
 
 /// Repeated inference keeps resident memory flat: `vlblocks bench encoder` reports resident memory after a
 /// warm-up call and after the timed runs, in its own process (so other tests do not disturb the reading).
@@ -14,7 +15,7 @@ import Testing
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = readAll(pipe.fileHandleForReading)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
