@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "VLConnectors", targets: ["VLConnectors"]),
         .library(name: "VLFeatureMixing", targets: ["VLFeatureMixing"]),
         .library(name: "VLImage", targets: ["VLImage"]),
+        .library(name: "VLRetrieval", targets: ["VLRetrieval"]),
         .executable(name: "vlblocks", targets: ["vlblocks"]),
     ],
     dependencies: [
@@ -67,11 +68,13 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]
         ),
         .target(name: "VLImage", dependencies: ["VLCore", "CVLBlocksImageCodecs"], swiftSettings: strictSwift),
+        // Dual encoders (CLIP, SigLIP): both towers, contrastive scores, zero-shot; image and text embeddings.
+        .target(name: "VLRetrieval", dependencies: ["VLCore", "VLTransformer", "VLImage"], swiftSettings: strictSwift),
         .target(
             name: "VLBlocks",
             dependencies: [
                 "VLCore", "VLPatchEmbedding", "VLAttention", "VLTransformer", "VLConnectors",
-                "VLFeatureMixing", "VLImage",
+                "VLFeatureMixing", "VLImage", "VLRetrieval",
             ],
             swiftSettings: strictSwift
         ),
@@ -118,6 +121,11 @@ let package = Package(
         .testTarget(
             name: "VLReliabilityTests",
             dependencies: ["VLBlocks", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLRetrievalTests",
+            dependencies: ["VLRetrieval", "VLTestSupport"],
             swiftSettings: testSwift
         ),
         .testTarget(

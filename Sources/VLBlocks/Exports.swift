@@ -6,3 +6,4 @@
 @_exported public import VLConnectors
 @_exported public import VLFeatureMixing
 @_exported public import VLImage
+@_exported public import VLRetrieval

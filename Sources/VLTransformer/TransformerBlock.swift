@@ -77,16 +77,17 @@ public struct TransformerBlock: Layer {
     }
 
     /// Runs the block in place on the residual stream `x [B * N, D]`.
-    package func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, workspace: inout BlockWorkspace) {
+    /// `mask` (additive, `[B, N, N]`) is added to every head's scores: the causal and padding masks of text towers.
+    package func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, mask: Tensor? = nil, workspace: inout BlockWorkspace) {
         let rows = batch * tokens, d = width
         let normed = workspace.normed
         norm1.apply(x, rows: rows, output: normed)
         if let layerScale1 {
-            attention.selfAttention(normed, batch: batch, tokens: tokens, workspace: &workspace.attention,
+            attention.selfAttention(normed, batch: batch, tokens: tokens, mask: mask, workspace: &workspace.attention,
                                     output: workspace.branch, accumulate: false)
             Self.addScaled(workspace.branch, scale: layerScale1, into: x, rows: rows, width: d)
         } else {
-            attention.selfAttention(normed, batch: batch, tokens: tokens, workspace: &workspace.attention,
+            attention.selfAttention(normed, batch: batch, tokens: tokens, mask: mask, workspace: &workspace.attention,
                                     output: x, accumulate: true)
         }
         norm2.apply(x, rows: rows, output: normed)

@@ -38,6 +38,18 @@ public struct ParameterRecord: Sendable {
         }
     }
 
+    /// A record made of other modules' records, each under a key prefix (`vision_model.`), then plain tensors: for a
+    /// model assembled from modules loaded separately.
+    public init(path: String, children: [(prefix: String, record: ParameterRecord)], tensors: KeyValuePairs<String, Tensor?> = [:]) {
+        self.path = path
+        var entries: [Entry] = []
+        for (prefix, record) in children {
+            entries += record.entries.map { Entry(key: prefix + $0.key, shape: $0.shape, value: $0.value) }
+        }
+        for case let (key, tensor?) in tensors { entries.append(Entry(key: key, shape: tensor.shape, value: .stored(tensor))) }
+        self.entries = entries
+    }
+
     /// The checkpoint keys in load order.
     public var keys: [String] { entries.map(\.key) }
 

@@ -1,0 +1,138 @@
+public import VLCore
+
+/// What a text tower returns, named as transformers names it.
+public struct TextEncoderOutput: Sendable {
+    /// `[B, N, D]` after the final layer norm; nil when only the pooled output was asked for.
+    public var lastHiddenState: Tensor?
+    /// `[B, D]` (CLIP: the end-of-text token's state) or `[B, P]` (SigLIP: `head` of the last position).
+    public var poolerOutput: Tensor
+}
+
+/// A text tower: token and learned position embeddings, pre-LN blocks, final layer norm and pooling, as
+/// `CLIPTextModel` and `SiglipTextModel` of transformers 5.23.
+///
+/// - CLIP: causal attention plus the padding mask (`attention_mask`); the pooled row is the first `eos_token_id`
+///   position, or, when the config says `eos_token_id == 2` (configs from before transformers fixed it), the position
+///   of the largest id.
+/// - SigLIP: bidirectional attention over every position, padding included (its tokenizer pads to 64 and returns no
+///   mask; a mask given anyway is applied, as transformers does); the pooled row is the last position, through `head`.
+///
+/// Keys (relative to the tower; checkpoints may add `text_model.`): `embeddings.token_embedding.weight [V, D]`,
+/// `embeddings.position_embedding.weight [P, D]`, `encoder.layers.{i}.{layer_norm1,self_attn.{q,k,v,out}_proj,
+/// layer_norm2,mlp.fc1,mlp.fc2}.*`, `final_layer_norm.*`, and SigLIP's `head.*`.
+public struct TextTransformer: Module {
+    public let configuration: TextTransformerConfiguration
+    public let tokenEmbedding: Embedding
+    public let positionEmbedding: Embedding
+    public let blocks: [TransformerBlock]
+    public let finalNorm: LayerNorm
+    /// SigLIP's `head`.
+    public let head: Linear?
+    public let parameters: ParameterRecord
+
+    public init(_ scope: ParameterScope, configuration c: TextTransformerConfiguration) throws {
+        try c.validate()
+        configuration = c
+        tokenEmbedding = try Embedding(scope["embeddings.token_embedding"], count: c.vocabularySize, width: c.hiddenSize)
+        positionEmbedding = try Embedding(scope["embeddings.position_embedding"], count: c.maxPositions, width: c.hiddenSize)
+        blocks = try (0..<c.layers).map { i in
+            try TransformerBlock(scope["encoder.layers", i], keys: .clip, width: c.hiddenSize, heads: c.heads, attentionLayout: .clip,
+                                 mlpHidden: c.intermediateSize, mlpKind: .standard(c.activation), epsilon: c.layerNormEpsilon)
+        }
+        finalNorm = try LayerNorm(scope["final_layer_norm"], width: c.hiddenSize, epsilon: c.layerNormEpsilon)
+        head = c.family == .siglip ? try Linear(scope["head"], inFeatures: c.hiddenSize, outFeatures: c.projectionSize) : nil
+        parameters = scope.recorded()
+    }
+
+    /// The pooled position of each sequence: CLIP's end-of-text rule, SigLIP's last position.
+    public func pooledPositions(_ ids: [[Int]]) -> [Int] {
+        ids.map { row in
+            switch configuration.family {
+            case .siglip:
+                return row.count - 1
+            case .clip where configuration.eosTokenID == 2:
+                return row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) } ?? 0
+            case .clip:
+                return row.firstIndex(of: configuration.eosTokenID) ?? 0
+            }
+        }
+    }
+
+    /// Encodes `inputIDs [B][N]` (one length per batch, at most `max_position_embeddings`), with `attentionMask`
+    /// `[B][N]` (1 = real token, 0 = padding) when given.
+    ///
+    /// With `lastHiddenState: false` only the pooled output is computed; for CLIP, whose attention is causal, the
+    /// positions after the last pooled one cannot change it, so they are not computed (the result is the same).
+    /// - Throws: ``ShapeError`` for ids out of the vocabulary, rows of different lengths, a mask of another shape,
+    ///   or sequences longer than the position table.
+    public func encode(inputIDs: [[Int]], attentionMask: [[Int]]? = nil, lastHiddenState: Bool = true) throws -> TextEncoderOutput {
+        let batch = inputIDs.count
+        let length = inputIDs.first?.count ?? 0
+        guard batch > 0, length > 0, length <= configuration.maxPositions else {
+            throw ShapeError(path: path, tensor: "input_ids", expected: "[B, N] with 0 < N <= \(configuration.maxPositions)",
+                             actual: [batch, length])
+        }
+        if let attentionMask, attentionMask.count != batch || attentionMask.contains(where: { $0.count != length }) {
+            throw ShapeError(path: path, tensor: "attention_mask", expected: [batch, length].shapeDescription,
+                             actual: [attentionMask.count, attentionMask.first?.count ?? 0])
+        }
+        let pooled = pooledPositions(inputIDs)
+        // Causal attention: nothing after the last pooled position reaches it.
+        let used = !lastHiddenState && configuration.family == .clip ? (pooled.max() ?? length - 1) + 1 : length
+        let ids = used == length ? inputIDs : inputIDs.map { Array($0.prefix(used)) }
+        let mask = attentionMask.map { rows in used == length ? rows : rows.map { Array($0.prefix(used)) } }
+        var x = try tokenEmbedding(ids)
+        x = try x + positionEmbedding.weight.narrowed(axis: 0, start: 0, length: used)
+        let scores = additiveMask(batch: batch, length: used, attentionMask: mask)
+        let d = configuration.hiddenSize
+        ComputeThreads.withSingleThreadedBLAS {
+            var workspace = BlockWorkspace(rows: batch * used, width: d, heads: configuration.heads, tokens: used,
+                                           mlpScratch: blocks.first?.mlp.scratchWidth ?? 1)
+            x.withUnsafeMutableBufferPointer { buffer in
+                for block in blocks { block.apply(buffer.baseAddress!, batch: batch, tokens: used, mask: scores, workspace: &workspace) }
+            }
+        }
+        // The final norm acts row by row: on every position when they are returned, else on the pooled rows only.
+        let hidden = lastHiddenState ? try finalNorm(x) : nil
+        var pooledRows = try hidden.map { Self.rows($0, at: pooled) } ?? (try finalNorm(Self.rows(x, at: pooled)))
+        if let head { pooledRows = try head(pooledRows) }
+        return TextEncoderOutput(lastHiddenState: hidden, poolerOutput: pooledRows)
+    }
+
+    /// `x[b, positions[b]]` for every batch element: `[B, N, D]` → `[B, D]`.
+    static func rows(_ x: Tensor, at positions: [Int]) -> Tensor {
+        let (n, d) = (x.shape[1], x.shape[2])
+        return Tensor(shape: [positions.count, d]) { out in
+            x.withUnsafeBufferPointer { source in
+                for (b, position) in positions.enumerated() {
+                    (out.baseAddress! + b * d).update(from: source.baseAddress! + (b * n + position) * d, count: d)
+                }
+            }
+        }
+    }
+
+    /// The additive scores mask `[B, N, N]`: causal for CLIP, plus the padding of `attentionMask`; nil when nothing is
+    /// masked. Masked scores get the most negative fp32 value, as transformers' masks do (a row with every key masked
+    /// then averages instead of turning into NaN).
+    func additiveMask(batch: Int, length n: Int, attentionMask: [[Int]]?) -> Tensor? {
+        let causal = configuration.family == .clip
+        guard causal || attentionMask?.contains(where: { $0.contains(0) }) == true else { return nil }
+        let masked = -Float.greatestFiniteMagnitude
+        return Tensor(shape: [batch, n, n]) { out in
+            for b in 0..<batch {
+                let keep = attentionMask?[b]
+                for i in 0..<n {
+                    for j in 0..<n {
+                        let allowed = (!causal || j <= i) && (keep?[j] ?? 1) != 0
+                        out[(b * n + i) * n + j] = allowed ? 0 : masked
+                    }
+                }
+            }
+        }
+    }
+
+    /// FLOPs of one call on `batch` sequences of `tokens` tokens.
+    public func flops(batch: Int, tokens: Int) -> Int {
+        blocks.reduce(0) { $0 + $1.flops(batch: batch, tokens: tokens) } + (head?.flops(rows: batch) ?? 0)
+    }
+}
