@@ -5,7 +5,8 @@ public struct VLBlocksCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vlblocks",
         abstract: "Vision-language-model building blocks: encoders, connectors, feature mixing.",
-        subcommands: [CompareCommand.self, EncodeCommand.self, ConnectCommand.self, PreprocessCommand.self, InspectCommand.self, BenchCommand.self]
+        subcommands: [CompareCommand.self, EncodeCommand.self, ConnectCommand.self, EmbedCommand.self, BlindPairsCommand.self,
+                      PreprocessCommand.self, InspectCommand.self, BenchCommand.self]
     )
 
     public init() {}

@@ -7,8 +7,9 @@ public import VLCore
 /// patch embedding of CLIP (no bias), SigLIP and DINOv2 (with bias) and timm's `PatchEmbed`.
 /// Checkpoint keys: `weight` `[D, C, p, p]`, `bias` `[D]`.
 public struct PatchEmbedding: Layer {
-    public let weight: Tensor
-    public let bias: Tensor?
+    /// The convolution as a linear layer over flattened patches: weight `[D, C·p·p]` (packed for VLBlocks'
+    /// micro-kernel where the CPU has AVX2 + FMA), bias `[D]`.
+    public let projection: Linear
     public let patchSize: Int
     /// The checkpoint's `image_size`, accepted as an input side even when it is not a multiple of the patch
     /// size (SigLIP so400m: 384 px, 14 px patches); the convolution then drops the last `image_size % p`
@@ -16,15 +17,23 @@ public struct PatchEmbedding: Layer {
     public let nativeImageSize: Int?
     public let parameters: ParameterRecord
 
-    public var channels: Int { weight.shape[1] }
-    public var width: Int { weight.shape[0] }
+    public let channels: Int
+    public var width: Int { projection.outFeatures }
+    /// `[D, C, p, p]`, PyTorch's layout (rebuilt from the projection on each access).
+    public var weight: Tensor { try! projection.weight.reshaped([width, channels, patchSize, patchSize]) }
+    public var bias: Tensor? { projection.bias }
 
     public init(
         _ scope: ParameterScope, channels: Int, width: Int, patchSize: Int, bias: Bool, nativeImageSize: Int? = nil
     ) throws {
         let fanIn = channels * patchSize * patchSize
-        self.weight = try scope.load("weight", shape: [width, channels, patchSize, patchSize], initializer: .fanIn(fanIn))
-        self.bias = bias ? try scope.load("bias", shape: [width], initializer: .fanIn(fanIn)) : nil
+        let weight = try scope.load("weight", shape: [width, channels, patchSize, patchSize], initializer: .fanIn(fanIn))
+        let bias = bias ? try scope.load("bias", shape: [width], initializer: .fanIn(fanIn)) : nil
+        let projection = try Linear(weight: try weight.reshaped([width, fanIn]), bias: bias, path: scope.prefix,
+                                    packing: scope.loader.prefersPackedWeights)
+        scope.rebind("weight") { try! projection.weight.reshaped([width, channels, patchSize, patchSize]) }
+        self.projection = projection
+        self.channels = channels
         self.patchSize = patchSize
         self.nativeImageSize = nativeImageSize
         self.parameters = scope.recorded()
@@ -81,17 +90,7 @@ public struct PatchEmbedding: Layer {
                 }
             }
         }
-        weight.withUnsafeBufferPointer { wp in
-            if let bias {
-                bias.withUnsafeBufferPointer { bp in
-                    GEMM.linear(input: columns, rows: rows, inFeatures: patchLength, weight: wp.baseAddress!,
-                                bias: bp.baseAddress!, outFeatures: width, output: output)
-                }
-            } else {
-                GEMM.linear(input: columns, rows: rows, inFeatures: patchLength, weight: wp.baseAddress!,
-                            bias: nil, outFeatures: width, output: output)
-            }
-        }
+        projection.apply(columns, rows: rows, output: output)
     }
 
     /// FLOPs of one call on `patches` patches.

@@ -35,6 +35,10 @@ int vlb_png_decode(const unsigned char *data, size_t size, unsigned long max_pix
 /// Decodes a baseline or progressive JPEG (grey or YCbCr) held in memory; premature end of data is an error.
 int vlb_jpeg_decode(const unsigned char *data, size_t size, unsigned long max_pixels, vlb_decoded_image *out);
 
+/// Encodes 8-bit RGB pixels (rows packed) as a PNG in memory: *out (malloc'ed, free with free()) holds *size bytes.
+/// Returns VLB_IMAGE_OK, or VLB_IMAGE_NO_MEMORY / VLB_IMAGE_CORRUPT with nothing to free.
+int vlb_png_encode_rgb(const unsigned char *pixels, int width, int height, unsigned char **out, size_t *size);
+
 /// Frees what a decoder allocated (safe on a zeroed or failed result).
 void vlb_image_release(vlb_decoded_image *image);
 

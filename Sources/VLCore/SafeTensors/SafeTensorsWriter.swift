@@ -59,13 +59,16 @@ public enum SafeTensorsWriter {
         return output
     }
 
-    /// Writes `tensors` to `path` (see ``serialize(_:metadata:as:)``).
+    /// Writes `tensors` to `path` (see ``serialize(_:metadata:as:)``), atomically: the bytes go to a temporary file
+    /// beside it, renamed to `path` once complete, so that an interrupted run never leaves a half-written file.
     public static func write(
         _ tensors: [String: Tensor], metadata: [String: String]? = nil, as storage: StorageType = .float32, to path: String
     ) throws(SafeTensorsError) {
         let bytes = serialize(tensors, metadata: metadata, as: storage)
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-            throw .writeFailed(file: path, reason: "could not create the file")
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw .writeFailed(file: path, reason: "\(error.localizedDescription)")
         }
     }
 
