@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "VLConnectors", targets: ["VLConnectors"]),
         .library(name: "VLFeatureMixing", targets: ["VLFeatureMixing"]),
         .library(name: "VLImage", targets: ["VLImage"]),
+        .library(name: "VLText", targets: ["VLText"]),
         .library(name: "VLRetrieval", targets: ["VLRetrieval"]),
         .executable(name: "vlblocks", targets: ["vlblocks"]),
     ],
@@ -68,13 +69,15 @@ let package = Package(
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]
         ),
         .target(name: "VLImage", dependencies: ["VLCore", "CVLBlocksImageCodecs"], swiftSettings: strictSwift),
+        // Tokenizers: CLIP's byte-level BPE and SigLIP's SentencePiece unigram, in Swift (Foundation only).
+        .target(name: "VLText", swiftSettings: strictSwift),
         // Dual encoders (CLIP, SigLIP): both towers, contrastive scores, zero-shot; image and text embeddings.
-        .target(name: "VLRetrieval", dependencies: ["VLCore", "VLTransformer", "VLImage"], swiftSettings: strictSwift),
+        .target(name: "VLRetrieval", dependencies: ["VLCore", "VLTransformer", "VLImage", "VLText"], swiftSettings: strictSwift),
         .target(
             name: "VLBlocks",
             dependencies: [
                 "VLCore", "VLPatchEmbedding", "VLAttention", "VLTransformer", "VLConnectors",
-                "VLFeatureMixing", "VLImage", "VLRetrieval",
+                "VLFeatureMixing", "VLImage", "VLText", "VLRetrieval",
             ],
             swiftSettings: strictSwift
         ),
@@ -122,6 +125,11 @@ let package = Package(
             name: "VLReliabilityTests",
             dependencies: ["VLBlocks", "VLTestSupport"],
             swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLTextTests",
+            dependencies: ["VLText"],
+            swiftSettings: strictSwift
         ),
         .testTarget(
             name: "VLRetrievalTests",

@@ -6,4 +6,5 @@
 @_exported public import VLConnectors
 @_exported public import VLFeatureMixing
 @_exported public import VLImage
+@_exported public import VLText
 @_exported public import VLRetrieval

@@ -53,7 +53,9 @@ struct BlindPairsCommand: ParsableCommand {
             rows = try ImageCollection.sliceRange(index, of: count, total: clipSet.items.count)
         }
         let miner = BlindPairMiner(clipMinimum: clipMin, dinoMaximum: dinoMax)
+        let start = Date()
         let result = try miner.mine(clip: clipSet.embeddings, dino: dinoSet.embeddings, rows: rows)
+        let seconds = Date().timeIntervalSince(start)
         var text = "image_a,image_b,clip_cosine,dino_cosine\n"
         for pair in result.pairs {
             text += "\(CSV.field(clipSet.items[pair.first])),\(CSV.field(clipSet.items[pair.second])),"
@@ -64,14 +66,8 @@ struct BlindPairsCommand: ParsableCommand {
             let page = try PairReport(clip: clipSet, dino: dinoSet, pairs: result.pairs, clipMinimum: clipMin, dinoMaximum: dinoMax).html()
             try Data(page.utf8).write(to: URL(fileURLWithPath: report), options: .atomic)
         }
-        FileHandle.standardError.write(Data("\(result.pairs.count) CLIP-blind pairs among \(clipSet.items.count) images\n".utf8))
-    }
-}
-
-/// CSV quoting as RFC 4180: fields with commas, quotes or line breaks in double quotes, quotes doubled.
-enum CSV {
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let gflop = Double(result.flops) / 1e9
+        FileHandle.standardError.write(Data(("\(result.pairs.count) CLIP-blind pairs among \(clipSet.items.count) images; similarity tiles "
+                                             + "\(Format.fixed(gflop, 1)) GFLOP in \(Format.fixed(seconds, 2)) s (\(Format.fixed(gflop / max(seconds, 1e-9), 1)) GFLOP/s)\n").utf8))
     }
 }

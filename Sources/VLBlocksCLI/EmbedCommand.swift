@@ -25,7 +25,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "A text to embed (repeatable).") var text: [String] = []
     @Option(help: "A file of texts, one per line.") var texts: String?
     @Option(help: "Where to write the embeddings (safetensors; written at the end, atomically).") var output: String
-    @Option(help: "Images per forward pass.") var batch = 8
+    @Option(help: "Images (default 8) or texts (64) per forward pass.") var batch: Int?
     @Option(help: "Threads for VLBlocks' kernels (default: all cores).") var threads: Int?
     @Option(help: "Embed the I-th of N slices of the sorted image list (0-based), e.g. 3/16.") var shard: String?
     @Flag(help: "No progress line.") var quiet = false
@@ -33,7 +33,7 @@ struct EmbedCommand: ParsableCommand {
     func validate() throws {
         let inputs = [!images.isEmpty, !text.isEmpty, texts != nil].filter { $0 }.count
         guard inputs == 1 else { throw ValidationError("give --images, or --text / --texts (one kind of input)") }
-        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be between 1 and 4096") }
+        if let batch, !(1...4096).contains(batch) { throw ValidationError("--batch must be between 1 and 4096") }
         if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024") }
         if let shard { _ = try Self.slice(shard, option: "--shard") }
     }
@@ -60,7 +60,7 @@ struct EmbedCommand: ParsableCommand {
             collection = try collection.shard(index, of: count)
         }
         let progress = quiet ? nil : RateProgress(total: collection.paths.count, unit: "images")
-        let result = try embedder.embed(files: collection.paths, batch: batch) { done, total in progress?.update(done) }
+        let result = try embedder.embed(files: collection.paths, batch: batch ?? 8) { done, total in progress?.update(done) }
         progress?.finish()
         for failure in result.failed {
             FileHandle.standardError.write(Data("skipped \(failure.path): \(failure.error)\n".utf8))
@@ -79,7 +79,10 @@ struct EmbedCommand: ParsableCommand {
             if all.last == "" { all.removeLast() }
         }
         guard !all.isEmpty else { throw CommandFailure("no texts to embed") }
-        throw CommandFailure("text embeddings: not yet")
+        let embedder = try TextEmbedder.load(directory: checkpoint)
+        let (file, truncated) = try embedder.embed(all, batch: batch ?? 64)
+        TruncationWarning.report(truncated, maxLength: embedder.maxLength)
+        try file.write(to: output)
     }
 }
 

@@ -6,7 +6,8 @@ public struct VLBlocksCommand: ParsableCommand {
         commandName: "vlblocks",
         abstract: "Vision-language-model building blocks: encoders, connectors, feature mixing.",
         subcommands: [CompareCommand.self, EncodeCommand.self, ConnectCommand.self, EmbedCommand.self, BlindPairsCommand.self,
-                      PreprocessCommand.self, InspectCommand.self, BenchCommand.self]
+                      TokenizeCommand.self, ZeroShotCommand.self, SimilarityCommand.self, PreprocessCommand.self, InspectCommand.self,
+                      BenchCommand.self]
     )
 
     public init() {}

@@ -165,12 +165,22 @@ public struct SafeTensorsFile: ParameterSource {
             throw .unsupportedDType(file: path, tensor: name, dtype: entry.dtype.rawValue)
         }
         let source = file.bytes.baseAddress.map { $0 + dataStart + entry.dataOffsets.lowerBound }
+        // Converted in slices of 16 MiB, each slice's mapped pages let go once copied: the fp32 copy is what models
+        // keep, so a large tensor never sits in memory twice (peak: the tensor plus one slice).
+        let slice = Swift.max(1, (16 << 20) / entry.dtype.byteSize)
         let tensor = Tensor(shape: entry.shape) { destination in
             guard let source, destination.count > 0 else { return }
-            DTypeConversion.convert(source, dtype: entry.dtype, count: destination.count, to: destination.baseAddress!)
+            var start = 0
+            while start < destination.count {
+                let count = Swift.min(slice, destination.count - start)
+                let offset = start * entry.dtype.byteSize
+                DTypeConversion.convert(source + offset, dtype: entry.dtype, count: count, to: destination.baseAddress! + start)
+                let first = dataStart + entry.dataOffsets.lowerBound + offset
+                file.releasePages(first..<(first + count * entry.dtype.byteSize))
+                start += count
+            }
         }
-        // The fp32 copy is what models keep: let the mapped bytes go (peak memory while loading is the
-        // weights plus one tensor, not twice the weights).
+        // Partial pages at the slices' edges are released with the whole range.
         file.releasePages((dataStart + entry.dataOffsets.lowerBound)..<(dataStart + entry.dataOffsets.upperBound))
         return tensor
     }
