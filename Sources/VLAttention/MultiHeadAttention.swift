@@ -146,21 +146,32 @@ public struct MultiHeadAttention: Module {
         _ input: UnsafePointer<Float>, batch: Int, tokens n: Int, mask: Tensor? = nil,
         workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
-        let d = width
-        workspace.reserve(rows: batch * n, width: d, heads: heads, queries: n, keys: n)
+        selfAttention(input, layout: .uniform(batch: batch, tokens: n), mask: mask, workspace: &workspace, output: output,
+                      accumulate: accumulate)
+    }
+
+    /// Self-attention over the sequences of `layout` (each attends within itself): one projection GEMM over all rows,
+    /// attention per sequence with its block of `mask` (see ``SequenceLayout``), one output GEMM.
+    package func selfAttention(
+        _ input: UnsafePointer<Float>, layout: SequenceLayout, mask: Tensor? = nil,
+        workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        let d = width, rows = layout.rows, longest = layout.longest
+        precondition(mask.map { $0.count == layout.maskCount } ?? true, "mask does not match the sequence layout")
+        workspace.reserve(rows: rows, width: d, heads: heads, queries: longest, keys: longest)
         let qkv = workspace.projections, context = workspace.context, scores = workspace.scores
-        inputProjection.apply(input, rows: batch * n, output: qkv)
+        inputProjection.apply(input, rows: rows, output: qkv)
         ComputeThreads.withSingleThreadedBLAS { mask.withOptionalPointer { maskPointer in
-            for image in 0..<batch {
-                let base = qkv + image * n * 3 * d
+            layout.forEachSequence { firstRow, n, maskOffset in
+                let base = qkv + firstRow * 3 * d
                 ScaledDotProductAttention.compute(
                     queries: base, queryStride: 3 * d, keys: base + d, keyStride: 3 * d, values: base + 2 * d,
                     valueStride: 3 * d, queryCount: n, keyCount: n, heads: heads, headDimension: headDimension,
-                    scale: scale, mask: maskPointer.map { $0 + image * n * n }, scores: scores,
-                    output: context + image * n * d, outputStride: d)
+                    scale: scale, mask: maskPointer.map { $0 + maskOffset }, scores: scores,
+                    output: context + firstRow * d, outputStride: d)
             }
         } }
-        self.output.apply(context, rows: batch * n, output: output, accumulate: accumulate)
+        self.output.apply(context, rows: rows, output: output, accumulate: accumulate)
     }
 
     /// Cross-attention from `queries [Bq * M, D]` to `context [B * N, D]` into `output [B * M, D]`.

@@ -5,8 +5,8 @@ import VLBlocks
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time encoders and connectors (release builds; random weights of the real sizes).",
-        subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self]
+        abstract: "Time encoders, connectors, text towers and tokenizers (release builds; random weights of the real sizes).",
+        subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self, BenchTextCommand.self, BenchTokenizeCommand.self]
     )
 }
 

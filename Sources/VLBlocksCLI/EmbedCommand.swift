@@ -60,8 +60,14 @@ struct EmbedCommand: ParsableCommand {
             collection = try collection.shard(index, of: count)
         }
         let progress = quiet ? nil : RateProgress(total: collection.paths.count, unit: "images")
+        let start = Date()
         let result = try embedder.embed(files: collection.paths, batch: batch ?? 8) { done, total in progress?.update(done) }
         progress?.finish()
+        if !quiet {
+            let seconds = Date().timeIntervalSince(start)
+            FileHandle.standardError.write(Data(("embedded \(result.items.count) images in \(Format.fixed(seconds, 2)) s "
+                                                 + "(\(Format.fixed(Double(result.items.count) / max(seconds, 1e-9), 2)) images/s, after loading)\n").utf8))
+        }
         for failure in result.failed {
             FileHandle.standardError.write(Data("skipped \(failure.path): \(failure.error)\n".utf8))
         }

@@ -1,4 +1,5 @@
 public import VLCore
+import VLAttention
 
 /// What a text tower returns, named as transformers names it.
 public struct TextEncoderOutput: Sendable {
@@ -77,26 +78,77 @@ public struct TextTransformer: Module {
                              actual: [attentionMask.count, attentionMask.first?.count ?? 0])
         }
         let pooled = pooledPositions(inputIDs)
-        // Causal attention: nothing after the last pooled position reaches it.
-        let used = !lastHiddenState && configuration.family == .clip ? (pooled.max() ?? length - 1) + 1 : length
-        let ids = used == length ? inputIDs : inputIDs.map { Array($0.prefix(used)) }
-        let mask = attentionMask.map { rows in used == length ? rows : rows.map { Array($0.prefix(used)) } }
-        var x = try tokenEmbedding(ids)
-        x = try x + positionEmbedding.weight.narrowed(axis: 0, start: 0, length: used)
-        let scores = additiveMask(batch: batch, length: used, attentionMask: mask)
-        let d = configuration.hiddenSize
-        ComputeThreads.withSingleThreadedBLAS {
-            var workspace = BlockWorkspace(rows: batch * used, width: d, heads: configuration.heads, tokens: used,
-                                           mlpScratch: blocks.first?.mlp.scratchWidth ?? 1)
-            x.withUnsafeMutableBufferPointer { buffer in
-                for block in blocks { block.apply(buffer.baseAddress!, batch: batch, tokens: used, mask: scores, workspace: &workspace) }
-            }
+        if !lastHiddenState && configuration.family == .clip {
+            return TextEncoderOutput(lastHiddenState: nil, poolerOutput: try pooledCausal(inputIDs, attentionMask: attentionMask, pooled: pooled))
         }
+        var x = try tokenEmbedding(inputIDs)
+        x = try x + positionEmbedding.weight.narrowed(axis: 0, start: 0, length: length)
+        run(&x, layout: .uniform(batch: batch, tokens: length), mask: additiveMask(batch: batch, length: length, attentionMask: attentionMask))
         // The final norm acts row by row: on every position when they are returned, else on the pooled rows only.
         let hidden = lastHiddenState ? try finalNorm(x) : nil
         var pooledRows = try hidden.map { Self.rows($0, at: pooled) } ?? (try finalNorm(Self.rows(x, at: pooled)))
         if let head { pooledRows = try head(pooledRows) }
         return TextEncoderOutput(lastHiddenState: hidden, poolerOutput: pooledRows)
+    }
+
+    /// CLIP's pooled output alone. Attention is causal, so a sequence's pooled position sees only the positions up to
+    /// it: each sequence runs on its first `pooled + 1` positions, packed without padding (``SequenceLayout/packed``),
+    /// and the projections and MLPs cost the real tokens only. The result equals the padded computation. (A pooled
+    /// position whose keys are all masked, e.g. a left-padded row whose pad is the end token, averages the values of
+    /// every position, as the padded computation does: that sequence keeps its full length.)
+    func pooledCausal(_ inputIDs: [[Int]], attentionMask: [[Int]]?, pooled: [Int]) throws -> Tensor {
+        let lengths = pooled.enumerated().map { b, position in
+            attentionMask.map { !$0[b][...position].contains { $0 != 0 } } == true ? inputIDs[b].count : position + 1
+        }
+        let packedIDs = zip(inputIDs, lengths).flatMap { row, n in row.prefix(n) }
+        let d = configuration.hiddenSize
+        var x = try tokenEmbedding([packedIDs]).reshaped([packedIDs.count, d])
+        x.withUnsafeMutableBufferPointer { out in
+            positionEmbedding.weight.withUnsafeBufferPointer { table in
+                var row = 0
+                for n in lengths {
+                    for position in 0..<n {
+                        let target = out.baseAddress! + (row + position) * d, source = table.baseAddress! + position * d
+                        for j in 0..<d { target[j] += source[j] }
+                    }
+                    row += n
+                }
+            }
+        }
+        let layout = SequenceLayout.packed(lengths: lengths)
+        // Causal scores plus the padding mask, one [n, n] block per sequence.
+        let masked = -Float.greatestFiniteMagnitude
+        let scores = Tensor(shape: [layout.maskCount]) { out in
+            var offset = 0
+            for (b, n) in lengths.enumerated() {
+                for i in 0..<n {
+                    for j in 0..<n { out[offset + i * n + j] = j <= i && (attentionMask?[b][j] ?? 1) != 0 ? 0 : masked }
+                }
+                offset += n * n
+            }
+        }
+        run(&x, layout: layout, mask: scores)
+        let last = Tensor(shape: [lengths.count, d]) { out in
+            x.withUnsafeBufferPointer { source in
+                var start = 0
+                for (b, n) in lengths.enumerated() {
+                    (out.baseAddress! + b * d).update(from: source.baseAddress! + (start + pooled[b]) * d, count: d)
+                    start += n
+                }
+            }
+        }
+        return try finalNorm(last)
+    }
+
+    /// Runs every block over `x [rows, D]`.
+    private func run(_ x: inout Tensor, layout: SequenceLayout, mask: Tensor?) {
+        ComputeThreads.withSingleThreadedBLAS {
+            var workspace = BlockWorkspace(rows: layout.rows, width: configuration.hiddenSize, heads: configuration.heads,
+                                           tokens: layout.longest, mlpScratch: blocks.first?.mlp.scratchWidth ?? 1)
+            x.withUnsafeMutableBufferPointer { buffer in
+                for block in blocks { block.apply(buffer.baseAddress!, layout: layout, mask: mask, workspace: &workspace) }
+            }
+        }
     }
 
     /// `x[b, positions[b]]` for every batch element: `[B, N, D]` → `[B, D]`.

@@ -79,15 +79,21 @@ public struct TransformerBlock: Layer {
     /// Runs the block in place on the residual stream `x [B * N, D]`.
     /// `mask` (additive, `[B, N, N]`) is added to every head's scores: the causal and padding masks of text towers.
     package func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, mask: Tensor? = nil, workspace: inout BlockWorkspace) {
-        let rows = batch * tokens, d = width
+        apply(x, layout: .uniform(batch: batch, tokens: tokens), mask: mask, workspace: &workspace)
+    }
+
+    /// The block over the sequences of `layout` in `x [rows, D]` (packed sequences attend within themselves; norms,
+    /// projections and the MLP run over all rows at once).
+    package func apply(_ x: UnsafeMutablePointer<Float>, layout: SequenceLayout, mask: Tensor? = nil, workspace: inout BlockWorkspace) {
+        let rows = layout.rows, d = width
         let normed = workspace.normed
         norm1.apply(x, rows: rows, output: normed)
         if let layerScale1 {
-            attention.selfAttention(normed, batch: batch, tokens: tokens, mask: mask, workspace: &workspace.attention,
+            attention.selfAttention(normed, layout: layout, mask: mask, workspace: &workspace.attention,
                                     output: workspace.branch, accumulate: false)
             Self.addScaled(workspace.branch, scale: layerScale1, into: x, rows: rows, width: d)
         } else {
-            attention.selfAttention(normed, batch: batch, tokens: tokens, mask: mask, workspace: &workspace.attention,
+            attention.selfAttention(normed, layout: layout, mask: mask, workspace: &workspace.attention,
                                     output: x, accumulate: true)
         }
         norm2.apply(x, rows: rows, output: normed)

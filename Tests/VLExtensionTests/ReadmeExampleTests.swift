@@ -26,6 +26,34 @@ import VLTestSupport
         return tokens
     }
 
+    static func zeroShotExample(checkpoint: String, imagePaths: [String]) throws -> (Tensor, Tensor) {
+        // GettingStarted:begin
+        let classifier = try ZeroShotClassifier.load(directory: checkpoint)
+        let images = try classifier.images.embed(files: imagePaths).embeddings       // [2, D], L2-normalised
+        let probabilities = try classifier.classify(images: images, labels: ["cat", "dog", "rocket"],
+                                                    template: "a photo of a {}.")  // [2, 3]; CLIP: each row sums to 1
+        print(probabilities[0, 0])
+
+        // The pieces: the tokenizer alone, the text embeddings, the logits.
+        let tokenizer = try loadTokenizer(directory: checkpoint)
+        let batch = tokenizer(["a photo of a cat."], padding: .maxLength, truncation: true)  // 77 ids per row for CLIP
+        let texts = try classifier.texts.embed(["a photo of a cat.", "a photo of a dog."]).file.embeddings
+        let logits = try classifier.logitsPerImage(images: images, texts: texts)  // [2, 2]: exp(logit_scale) * cos
+        print(batch.inputIDs[0].prefix(8), logits.shape)
+        // GettingStarted:end
+        return (probabilities, logits)
+    }
+
+    @Test("The getting-started zero-shot example runs: CLIP probabilities sum to 1 per image")
+    func zeroShotRuns() throws {
+        let (probabilities, logits) = try Self.zeroShotExample(
+            checkpoint: Fixtures.path("dual/clip"), imagePaths: [Fixtures.path("images/coffee.jpg"), Fixtures.path("images/chelsea.png")])
+        #expect(probabilities.shape == [2, 3] && logits.shape == [2, 2])
+        for row in 0..<2 {
+            #expect(abs((0..<3).reduce(Float(0)) { $0 + probabilities[row, $1] } - 1) < 1e-5)
+        }
+    }
+
     @Test("The README's example runs")
     func runs() throws {
         let tokens = try Self.readmeExample(checkpoint: Fixtures.path("encoders/clip_vision"),
@@ -34,8 +62,12 @@ import VLTestSupport
         #expect(tokens.scalars.allSatisfy { $0.isFinite })
     }
 
-    @Test("The README shows exactly the example this file runs")
-    func readmeMatches() throws {
+    /// (document, marker in this file, marker in the document) for every example shown in the docs.
+    static let shownExamples = [("README.md", "README", "swift-example"),
+                                ("Docs/GettingStarted.md", "GettingStarted", "swift-example:zero-shot")]
+
+    @Test("The docs show exactly the examples this file runs", arguments: shownExamples)
+    func docsMatch(document: String, marker: String, docMarker: String) throws {
         func lines(_ text: String, from begin: String, to end: String) -> [String] {
             let all = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             guard let start = all.firstIndex(where: { $0.contains(begin) }),
@@ -44,10 +76,10 @@ import VLTestSupport
         }
         let tests = URL(fileURLWithPath: #filePath)
         let source = try String(contentsOf: tests, encoding: .utf8)
-        let readme = try String(contentsOf: tests.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("README.md"), encoding: .utf8)
-        let example = lines(source, from: "// README" + ":begin", to: "// README" + ":end")
-        let shown = lines(readme, from: "<!-- swift-example" + ":begin -->", to: "<!-- swift-example" + ":end -->")
+        let text = try String(contentsOf: tests.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(document), encoding: .utf8)
+        let example = lines(source, from: "// \(marker)" + ":begin", to: "// \(marker)" + ":end")
+        let shown = lines(text, from: "<!-- \(docMarker)" + ":begin -->", to: "<!-- \(docMarker)" + ":end -->")
         #expect(!example.isEmpty)
         #expect(shown.filter { !$0.hasPrefix("```") && !$0.hasPrefix("import ") && !$0.hasPrefix("let checkpoint")
                                && !$0.hasPrefix("let imagePath") && !$0.isEmpty } == example.filter { !$0.isEmpty })

@@ -37,6 +37,22 @@ import VLTestSupport
         #expect(Self.relativeError(short, full) <= 1e-6)
     }
 
+    @Test("CLIP's pooled-only path (sequences packed to their pooled position) equals the padded pass: left padding, masked tokens, one row, long batches")
+    func packedPooledPath() throws {
+        let text = try #require(try DualEncoder.load(directory: Fixtures.path("text/clip_text")).text)
+        let io = try Fixtures.open("text/clip_text/io")
+        var ids = Self.ids(try io["input_ids"]), mask = Self.ids(try io["attention_mask"])
+        // Left padding on row 0 (pads masked before the text) and a masked token inside row 1.
+        ids[0] = Array(repeating: 98, count: 4) + ids[0].prefix(8)
+        mask[0] = Array(repeating: 0, count: 4) + mask[0].prefix(8)
+        mask[1][3] = 0
+        for (rows, masks) in [(ids, mask), ([ids[2]], [mask[2]]), (Array(repeating: ids, count: 30).flatMap { $0 }, Array(repeating: mask, count: 30).flatMap { $0 })] {
+            let full = try text.encode(inputIDs: rows, attentionMask: masks, lastHiddenState: true).poolerOutput
+            let packed = try text.encode(inputIDs: rows, attentionMask: masks, lastHiddenState: false).poolerOutput
+            #expect(packed.shape == full.shape && Self.relativeError(packed, full) <= 1e-6)
+        }
+    }
+
     @Test("Full models: image and text embeddings, logits_per_image and probabilities", arguments: ["clip_full", "siglip_full"])
     func fullModels(name: String) throws {
         let model = try DualEncoder.load(directory: Fixtures.path("text/\(name)"))

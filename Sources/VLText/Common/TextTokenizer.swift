@@ -5,6 +5,8 @@ import Foundation
 public protocol TextTokenizer: Sendable {
     /// The model's sequence length (77 for CLIP, 64 for SigLIP).
     var maxLength: Int { get }
+    /// Threads a batch call may use (default: every core).
+    var maxConcurrency: Int { get set }
     /// Token ids of `text` with the special tokens, without truncation or padding.
     func encode(_ text: String) -> [Int]
     /// A batch of `texts`, padded and truncated as asked.
