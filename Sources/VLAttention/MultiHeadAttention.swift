@@ -174,6 +174,42 @@ public struct MultiHeadAttention: Module {
         self.output.apply(context, rows: rows, output: output, accumulate: accumulate)
     }
 
+    /// Self-attention answered for one query row per sequence: keys and values from every row of `input` (per
+    /// `layout`), queries from row `queryRows[s]` of sequence `s` (counted within it), attending with that row of the
+    /// sequence's `mask` block. `output [S, D]` (S sequences); with `accumulate`, added to it. What a last layer needs
+    /// when only a class token or a pooled position is read after it: the other rows' queries, output projection and
+    /// MLP are never computed.
+    package func selfAttention(
+        _ input: UnsafePointer<Float>, layout: SequenceLayout, queryRows: [Int], mask: Tensor? = nil,
+        workspace: inout AttentionWorkspace, output: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        let d = width, rows = layout.rows, count = queryRows.count
+        precondition(mask.map { $0.count == layout.maskCount } ?? true, "mask does not match the sequence layout")
+        workspace.reserve(rows: max(rows, count), width: d, heads: heads, queries: 1, keys: layout.longest)
+        let keyValues = workspace.projections  // [rows, 2D]
+        let gathered = workspace.context, projected = workspace.queries  // [S, D] each
+        inputProjection.apply(input, rows: rows, features: d..<(3 * d), output: keyValues)
+        var firstRows: [Int] = []
+        layout.forEachSequence { firstRow, _, _ in firstRows.append(firstRow) }
+        precondition(firstRows.count == count, "one query row per sequence")
+        for s in 0..<count { (gathered + s * d).update(from: input + (firstRows[s] + queryRows[s]) * d, count: d) }
+        projectQueries(gathered, rows: count, output: projected)
+        let attended = workspace.context  // the gathered rows are no longer needed
+        ComputeThreads.withSingleThreadedBLAS { mask.withOptionalPointer { maskPointer in
+            var s = 0
+            layout.forEachSequence { firstRow, n, maskOffset in
+                let kv = keyValues + firstRow * 2 * d
+                ScaledDotProductAttention.compute(
+                    queries: projected + s * d, queryStride: d, keys: kv, keyStride: 2 * d, values: kv + d, valueStride: 2 * d,
+                    queryCount: 1, keyCount: n, heads: heads, headDimension: headDimension, scale: scale,
+                    mask: maskPointer.map { $0 + maskOffset + queryRows[s] * n }, scores: workspace.scores,
+                    output: attended + s * d, outputStride: d)
+                s += 1
+            }
+        } }
+        self.output.apply(attended, rows: count, output: output, accumulate: accumulate)
+    }
+
     /// Cross-attention from `queries [Bq * M, D]` to `context [B * N, D]` into `output [B * M, D]`.
     /// - Parameter queriesAreProjected: `queries` already went through the query projection (learned queries
     ///   projected once, at load time, by ``projectQueries(_:rows:output:)``).

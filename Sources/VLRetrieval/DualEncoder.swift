@@ -74,7 +74,7 @@ public struct DualEncoder: Module {
     /// - Throws: ``ConfigurationError`` when the checkpoint has no image tower; ``ShapeError`` for bad pixels.
     public func imageFeatures(_ pixels: Tensor) throws -> Tensor {
         guard let vision else { throw ConfigurationError(field: "vision_model", reason: "this checkpoint has no image tower") }
-        guard let pooled = try vision(pixels).poolerOutput else {
+        guard let pooled = try vision.pooledOutput(pixels) else {
             throw ConfigurationError(field: "vision_model", reason: "this image tower has no pooled output (a SigLIP tower without its head)")
         }
         return try visualProjection.map { try $0(pooled) } ?? pooled

@@ -83,10 +83,13 @@ public struct TextTransformer: Module {
         }
         var x = try tokenEmbedding(inputIDs)
         x = try x + positionEmbedding.weight.narrowed(axis: 0, start: 0, length: length)
-        run(&x, layout: .uniform(batch: batch, tokens: length), mask: additiveMask(batch: batch, length: length, attentionMask: attentionMask))
-        // The final norm acts row by row: on every position when they are returned, else on the pooled rows only.
-        let hidden = lastHiddenState ? try finalNorm(x) : nil
-        var pooledRows = try hidden.map { Self.rows($0, at: pooled) } ?? (try finalNorm(Self.rows(x, at: pooled)))
+        let layout = SequenceLayout.uniform(batch: batch, tokens: length)
+        let mask = additiveMask(batch: batch, length: length, attentionMask: attentionMask)
+        // The final norm acts row by row: on every position when they are returned, else on the pooled rows only
+        // (and then the last block computes only those rows).
+        let hidden = lastHiddenState ? try finalNorm(run(x, layout: layout, mask: mask)) : nil
+        var pooledRows = try hidden.map { Self.rows($0, at: pooled) }
+            ?? (try finalNorm(run(x, layout: layout, mask: mask, selecting: pooled)))
         if let head { pooledRows = try head(pooledRows) }
         return TextEncoderOutput(lastHiddenState: hidden, poolerOutput: pooledRows)
     }
@@ -127,26 +130,35 @@ public struct TextTransformer: Module {
                 offset += n * n
             }
         }
-        run(&x, layout: layout, mask: scores)
-        let last = Tensor(shape: [lengths.count, d]) { out in
-            x.withUnsafeBufferPointer { source in
-                var start = 0
-                for (b, n) in lengths.enumerated() {
-                    (out.baseAddress! + b * d).update(from: source.baseAddress! + (start + pooled[b]) * d, count: d)
-                    start += n
-                }
-            }
-        }
-        return try finalNorm(last)
+        return try finalNorm(run(x, layout: layout, mask: scores, selecting: pooled))
     }
 
-    /// Runs every block over `x [rows, D]`.
-    private func run(_ x: inout Tensor, layout: SequenceLayout, mask: Tensor?) {
-        ComputeThreads.withSingleThreadedBLAS {
-            var workspace = BlockWorkspace(rows: layout.rows, width: configuration.hiddenSize, heads: configuration.heads,
+    /// Runs every block over `x [rows, D]` → `[rows, D]`; with `selecting` (one row per sequence, counted within it),
+    /// the last block computes only those rows → `[S, D]`.
+    private func run(_ input: Tensor, layout: SequenceLayout, mask: Tensor?, selecting queryRows: [Int]? = nil) -> Tensor {
+        var x = input
+        let d = configuration.hiddenSize
+        return ComputeThreads.withSingleThreadedBLAS {
+            var workspace = BlockWorkspace(rows: layout.rows, width: d, heads: configuration.heads,
                                            tokens: layout.longest, mlpScratch: blocks.first?.mlp.scratchWidth ?? 1)
+            let full = queryRows == nil ? blocks[...] : blocks.dropLast()
             x.withUnsafeMutableBufferPointer { buffer in
-                for block in blocks { block.apply(buffer.baseAddress!, layout: layout, mask: mask, workspace: &workspace) }
+                for block in full { block.apply(buffer.baseAddress!, layout: layout, mask: mask, workspace: &workspace) }
+            }
+            guard let queryRows else { return x }
+            return Tensor(shape: [queryRows.count, d]) { out in
+                x.withUnsafeBufferPointer { buffer in
+                    if let last = blocks.last {
+                        last.applySelecting(buffer.baseAddress!, layout: layout, queryRows: queryRows, mask: mask, workspace: &workspace,
+                                            output: out.baseAddress!)
+                    } else {  // no blocks: the embeddings' rows
+                        var s = 0
+                        layout.forEachSequence { firstRow, _, _ in
+                            (out.baseAddress! + s * d).update(from: buffer.baseAddress! + (firstRow + queryRows[s]) * d, count: d)
+                            s += 1
+                        }
+                    }
+                }
             }
         }
     }

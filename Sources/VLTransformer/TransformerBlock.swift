@@ -105,6 +105,39 @@ public struct TransformerBlock: Layer {
         }
     }
 
+    /// The block's output for one row per sequence of `layout` (`queryRows[s]`, counted within sequence `s`) into
+    /// `output [S, D]`: every row of `x [rows, D]` gives keys and values, only the selected rows go through the query
+    /// and output projections, the residuals and the MLP. The same rows as ``apply(_:layout:mask:workspace:)`` gives
+    /// (up to rounding of the separate query product); `x` is left unchanged.
+    package func applySelecting(
+        _ x: UnsafePointer<Float>, layout: SequenceLayout, queryRows: [Int], mask: Tensor? = nil,
+        workspace: inout BlockWorkspace, output: UnsafeMutablePointer<Float>
+    ) {
+        let rows = layout.rows, count = queryRows.count, d = width
+        let normed = workspace.normed
+        norm1.apply(x, rows: rows, output: normed)
+        var s = 0
+        layout.forEachSequence { firstRow, _, _ in
+            (output + s * d).update(from: x + (firstRow + queryRows[s]) * d, count: d)
+            s += 1
+        }
+        if let layerScale1 {
+            attention.selfAttention(normed, layout: layout, queryRows: queryRows, mask: mask, workspace: &workspace.attention,
+                                    output: workspace.branch, accumulate: false)
+            Self.addScaled(workspace.branch, scale: layerScale1, into: output, rows: count, width: d)
+        } else {
+            attention.selfAttention(normed, layout: layout, queryRows: queryRows, mask: mask, workspace: &workspace.attention,
+                                    output: output, accumulate: true)
+        }
+        norm2.apply(output, rows: count, output: normed)
+        if let layerScale2 {
+            mlp.apply(normed, rows: count, hidden: workspace.hidden, output: workspace.branch)
+            Self.addScaled(workspace.branch, scale: layerScale2, into: output, rows: count, width: d)
+        } else {
+            mlp.apply(normed, rows: count, hidden: workspace.hidden, output: output, accumulate: true)
+        }
+    }
+
     /// The block written with tensor operations, as `CLIPEncoderLayer.forward` / `Dinov2Layer.forward` read:
     /// `x + ls1 * attn(norm1(x))`, then `x + ls2 * mlp(norm2(x))`. The same result as ``callAsFunction(_:)``
     /// within fp32 rounding, without the fused residuals and shared scratch (Docs/Architecture.md measures both).

@@ -116,6 +116,22 @@ public struct VisionTransformer: Layer {
                                    grid: grid, prefixTokens: embeddings.prefixTokens)
     }
 
+    /// The pooled output alone, `[B, D]` (`[B, P]` for SigLIP), nil for a SigLIP tower without its head: CLIP's
+    /// `post_layernorm` of the class token and DINOv2's normed class token, for which the last layer computes only
+    /// the class token's row (keys and values still come from every token; the other rows are never read again), and
+    /// SigLIP's attention-pooling head, which reads every token and so runs the full pass. Equal to
+    /// `encode(pixels).poolerOutput` up to rounding (the class token's query is a separate product).
+    /// - Throws: ``ShapeError`` for bad pixels.
+    public func pooledOutput(_ pixels: Tensor) throws -> Tensor? {
+        switch configuration.family {
+        case .siglip:
+            return try encode(pixels).poolerOutput
+        case .clip, .dinov2, .dinov2WithRegisters:
+            let (classTokens, _) = try run(pixels, layers: blocks.count, classTokensOnly: true) { _ in }
+            return try finalNorm(classTokens)
+        }
+    }
+
     /// The features a vision-language model takes from this tower: `hidden_states[selection.layer]` (transformers'
     /// indexing: 0 is the embeddings output, `L` the last layer's output before any final norm, negative values
     /// count from the end), with the class and register tokens dropped unless `selection` keeps them, and the
@@ -135,12 +151,16 @@ public struct VisionTransformer: Layer {
 
     /// Embeds `pixels` and runs the first `layers` blocks, calling `observe` with the embeddings output and each
     /// block's output.
-    private func run(_ pixels: Tensor, layers: Int, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
+    /// With `classTokensOnly`, the last of the `layers` blocks computes row 0 of each image only, and the result is
+    /// `[B, D]` (observe is not called for it).
+    private func run(_ pixels: Tensor, layers: Int, classTokensOnly: Bool = false, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
         // One OpenBLAS scope for the whole pass: the products inside nest in it (no switching between them).
-        try ComputeThreads.withSingleThreadedBLAS { try runBlocks(pixels, layers: layers, observe: observe) }
+        try ComputeThreads.withSingleThreadedBLAS {
+            try runBlocks(pixels, layers: layers, classTokensOnly: classTokensOnly, observe: observe)
+        }
     }
 
-    private func runBlocks(_ pixels: Tensor, layers: Int, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
+    private func runBlocks(_ pixels: Tensor, layers: Int, classTokensOnly: Bool, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
         let (gh, gw) = try embeddings.patchEmbedding.grid(for: pixels)
         let batch = pixels.shape[0], d = configuration.hiddenSize
         let n = embeddings.tokenCount(gridHeight: gh, gridWidth: gw)
@@ -159,11 +179,24 @@ public struct VisionTransformer: Layer {
         observe(x)
         var workspace = BlockWorkspace(rows: batch * n, width: d, heads: configuration.heads, tokens: n,
                                        mlpScratch: blocks.first?.mlp.scratchWidth ?? 1)
-        for block in blocks.prefix(layers) {
+        let selecting = classTokensOnly && layers > 0
+        for block in blocks.prefix(selecting ? layers - 1 : layers) {
             x.withUnsafeMutableBufferPointer { buffer in
                 block.apply(buffer.baseAddress!, batch: batch, tokens: n, workspace: &workspace)
             }
             observe(x)
+        }
+        if selecting {
+            let last = blocks[layers - 1]
+            let classTokens = Tensor(shape: [batch, d]) { out in
+                x.withUnsafeBufferPointer { buffer in
+                    last.applySelecting(buffer.baseAddress!, layout: .uniform(batch: batch, tokens: n),
+                                        queryRows: Array(repeating: 0, count: batch), workspace: &workspace, output: out.baseAddress!)
+                }
+            }
+            return (classTokens, PatchGrid(height: gh, width: gw))
+        } else if classTokensOnly {
+            return (Self.classTokens(of: x), PatchGrid(height: gh, width: gw))
         }
         return (x, PatchGrid(height: gh, width: gw))
     }

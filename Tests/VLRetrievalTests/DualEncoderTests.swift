@@ -17,24 +17,28 @@ import VLTestSupport
     }
 
     @Test("Text towers: last_hidden_state and the pooled output under both EOS rules, with and without text_model.",
-          arguments: ["clip_text", "clip_text_projection_argmax", "siglip_text"])
-    func textTowers(name: String) throws {
-        let model = try DualEncoder.load(directory: Fixtures.path("text/\(name)"))
+          arguments: ["clip_text", "clip_text_projection_argmax", "siglip_text"], KernelPath.allCases)
+    func textTowers(name: String, path: KernelPath) throws {
+        let model = try DualEncoder.load(directory: Fixtures.path("text/\(name)"), packWeights: path.packWeights)
+        try path.run { try Self.checkTextTower(model, name: name) }
+    }
+
+    static func checkTextTower(_ model: DualEncoder, name: String) throws {
         let io = try Fixtures.open("text/\(name)/io")
         let ids = Self.ids(try io["input_ids"]), mask = Self.ids(try io["attention_mask"])
         let text = try #require(model.text)
         let output = try text.encode(inputIDs: ids, attentionMask: model.family == .siglip ? nil : mask)
-        let hidden = Self.relativeError(try #require(output.lastHiddenState), try io["last_hidden_state"])
+        let hidden = relativeError(try #require(output.lastHiddenState), try io["last_hidden_state"])
         #expect(hidden <= 1e-5, "\(name) last_hidden_state: \(hidden)")
         let features = try model.textFeatures(inputIDs: ids, attentionMask: model.family == .siglip ? nil : mask)
         let expected = io.entry(named: "pooler_output") != nil ? try io["pooler_output"] : try io["text_embeds"]
-        let error = Self.relativeError(features, expected)
+        let error = relativeError(features, expected)
         #expect(error <= 1e-4, "\(name) pooled: \(error)")
         // The pooled-only path (CLIP stops after the last pooled position) gives the pooled rows of the full pass.
         let textMask = model.family == .siglip ? nil : mask
         let full = try text.encode(inputIDs: ids, attentionMask: textMask, lastHiddenState: true).poolerOutput
         let short = try text.encode(inputIDs: ids, attentionMask: textMask, lastHiddenState: false).poolerOutput
-        #expect(Self.relativeError(short, full) <= 1e-6)
+        #expect(relativeError(short, full) <= 1e-6, "\(name): \(relativeError(short, full))")
     }
 
     @Test("CLIP's pooled-only path (sequences packed to their pooled position) equals the padded pass: left padding, masked tokens, one row, long batches")

@@ -43,6 +43,12 @@ import VLTransformer
                 let pooled = try #require(output.poolerOutput)
                 let error = relativeError(pooled, try io["pooler_output_\(tag)"])
                 #expect(error <= 1e-4, "\(name) \(tag) pooler_output: relative error \(error)")
+                // The pooled-only pass (the last layer computes the class token's row alone for CLIP and DINOv2).
+                let alone = try #require(try model.pooledOutput(try io["pixel_values_\(tag)"]))
+                #expect(relativeError(alone, pooled) <= 1e-6, "\(name) \(tag) pooledOutput vs encode: \(relativeError(alone, pooled))")
+                #expect(relativeError(alone, try io["pooler_output_\(tag)"]) <= 1e-4)
+            } else {
+                #expect(try model.pooledOutput(try io["pixel_values_\(tag)"]) == nil)
             }
         }
     }

@@ -54,7 +54,8 @@ if a.only in (None, "encoders"):
 if a.only in (None, "connectors"):
     peer, ours = [], []
     for _ in range(a.rounds):
-        peer += lines([a.python, f"{a.peers}/connectors.py", "--threads", str(a.threads), "--runs", "5"])
+        peer += lines([a.python, f"{a.peers}/connectors.py", "--threads", str(a.threads), "--runs", "5",
+                       "--connectors", "avg-pool,attn-pool,c-abs,mlp2x_gelu,qformer,perceiver-idefics2"])
         ours += lines([a.vlblocks, "bench", "connectors", "--threads", str(a.threads), "--runs", "5", "--json"])
     theirs = best(peer, lambda r: (r["connector"], r["tokens"]))
     mine = best(ours, lambda r: (r["connector"], r["tokens"]))

@@ -42,12 +42,16 @@ def timed(command):
     return seconds, rss, run
 
 
+_, idle, _ = timed([a.binary, "blind-pairs", "--help"])
+print(json.dumps({"vlblocks_idle_rss_mb": round(idle / 1024, 1)}), flush=True)
+
 for r in range(a.rounds):
     s, rss, run = timed([a.binary, "blind-pairs", "--clip", f"{folder}/clip.safetensors", "--dino", f"{folder}/dino.safetensors",
                          "--csv", f"{folder}/pairs.csv", "--threads", str(a.threads)])
     tile = float(re.search(r"\(([\d.]+) GFLOP/s\)", run.stderr).group(1))
     print(json.dumps({"runtime": "vlblocks", "seconds": round(s, 2), "tile_gflops": tile, "tile_vs_sgemm": round(tile / sgemm, 3),
-                      "peak_rss_mb": round(rss / 1024, 1), "matrices_mb": round(2 * a.n * a.dim * 4 / 2**20, 1)}), flush=True)
+                      "peak_rss_mb": round(rss / 1024, 1), "matrices_mb": round(2 * a.n * a.dim * 4 / 2**20, 1),
+                      "above_matrices_and_idle_mb": round((rss - idle) / 1024 - 2 * a.n * a.dim * 4 / 2**20, 1)}), flush=True)
     s, rss, run = timed([a.python, os.path.join(a.peers, "pairs.py"), "--clip", f"{folder}/clip.safetensors", "--dino",
                          f"{folder}/dino.safetensors", "--threads", str(a.threads)])
     print(json.dumps({"runtime": "torch", "seconds": round(s, 2), "peak_rss_mb": round(rss / 1024, 1), "report": json.loads(run.stdout)}), flush=True)
