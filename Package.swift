@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "VLImage", targets: ["VLImage"]),
         .library(name: "VLText", targets: ["VLText"]),
         .library(name: "VLRetrieval", targets: ["VLRetrieval"]),
+        .library(name: "VLTesting", targets: ["VLTesting"]),
         .executable(name: "vlblocks", targets: ["vlblocks"]),
     ],
     dependencies: [
@@ -73,6 +74,8 @@ let package = Package(
         .target(name: "VLText", swiftSettings: strictSwift),
         // Dual encoders (CLIP, SigLIP): both towers, contrastive scores, zero-shot; image and text embeddings.
         .target(name: "VLRetrieval", dependencies: ["VLCore", "VLTransformer", "VLImage", "VLText"], swiftSettings: strictSwift),
+        // For users' test targets: assert_close-style comparisons and trace diffs (Swift Testing expectations).
+        .target(name: "VLTesting", dependencies: ["VLCore"], swiftSettings: strictSwift),
         .target(
             name: "VLBlocks",
             dependencies: [
@@ -103,27 +106,27 @@ let package = Package(
         .target(name: "VLTestSupport", dependencies: ["VLCore"], path: "Tests/VLTestSupport", swiftSettings: strictSwift),
         .testTarget(
             name: "VLCoreTests",
-            dependencies: ["VLCore", "VLTestSupport"],
+            dependencies: ["VLCore", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
         .testTarget(
             name: "VLTransformerTests",
-            dependencies: ["VLTransformer", "VLAttention", "VLPatchEmbedding", "VLTestSupport"],
+            dependencies: ["VLTransformer", "VLAttention", "VLPatchEmbedding", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
         .testTarget(
             name: "VLConnectorsTests",
-            dependencies: ["VLConnectors", "VLFeatureMixing", "VLTestSupport"],
+            dependencies: ["VLConnectors", "VLFeatureMixing", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
         .testTarget(
             name: "VLImageTests",
-            dependencies: ["VLImage", "VLTestSupport"],
+            dependencies: ["VLImage", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
         .testTarget(
             name: "VLReliabilityTests",
-            dependencies: ["VLBlocks", "VLTestSupport"],
+            dependencies: ["VLBlocks", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
         .testTarget(
@@ -133,17 +136,22 @@ let package = Package(
         ),
         .testTarget(
             name: "VLRetrievalTests",
-            dependencies: ["VLRetrieval", "VLTestSupport"],
+            dependencies: ["VLRetrieval", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
         .testTarget(
             name: "VLExtensionTests",
-            dependencies: ["ExamplePixelShuffle", "VLBlocks", "VLTestSupport"],
+            dependencies: ["ExamplePixelShuffle", "VLBlocks", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
         .testTarget(
+            name: "VLTracingTests",
+            dependencies: ["VLBlocks", "VLTestSupport", "VLTesting"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "VLBlocksCLITests",
-            dependencies: ["VLBlocksCLI", "VLBlocks", "VLTestSupport"],
+            dependencies: ["VLBlocksCLI", "VLBlocks", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
     ]

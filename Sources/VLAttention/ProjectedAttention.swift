@@ -82,30 +82,57 @@ public struct ProjectedAttention: Module {
     /// The query projection alone, split into heads: `[B, M, Dq]` → `[B, H, M, hd]` (after the query norm). Learned
     /// queries that do not depend on the input can be projected once and passed to ``attend(projectedQueries:context:mask:)``.
     public func projectQueries(_ queries: Tensor) throws -> Tensor {
-        let (batch, m) = (queries.shape[0], queries.shape[1])
-        var q = try query(queries).reshaped([batch, m, heads, headDimension]).transposed(1, 2)
-        if let queryNorm { q = try queryNorm(q) }
+        let projected = try query(queries)
+        Tracing.record(query.path, projected)
+        return try queryHeads(projected)
+    }
+
+    /// `[B, M, H·hd]` → `[B, H, M, hd]`, through the query norm when there is one.
+    private func queryHeads(_ projected: Tensor) throws -> Tensor {
+        let (batch, m) = (projected.shape[0], projected.shape[1])
+        var q = try projected.reshaped([batch, m, heads, headDimension]).transposed(1, 2)
+        if let queryNorm {
+            q = try queryNorm(q)
+            Tracing.record(queryNorm.path, q)
+        }
         return q
     }
 
     /// `queries [B, M, Dq]` attend to `context [B, N, Dc]`; `mask` is added to the scores `[B, H, M, N]` under
     /// broadcasting (``AttentionMask/allowed(_:)`` marks the entries that take part).
     public func callAsFunction(queries: Tensor, context: Tensor, mask: AttentionMask? = nil) throws -> Tensor {
-        try attend(projectedQueries: try projectQueries(queries), context: context, mask: mask)
+        let projected = try query(queries)
+        Tracing.record(query.path, projected)
+        return try attend(heads: nil, projected: projected, context: context, mask: mask)
     }
 
-    /// Attention from queries already projected by ``projectQueries(_:)`` (`[B or 1, H, M, hd]`).
+    /// Attention with queries already projected by ``projectQueries(_:)`` (`[B or 1, H, M, hd]`).
     public func attend(projectedQueries q: Tensor, context: Tensor, mask: AttentionMask? = nil) throws -> Tensor {
-        guard context.rank == 3, context.shape[2] == key.inFeatures, q.rank == 4, q.shape[1] == heads,
-              q.shape[0] == context.shape[0] || q.shape[0] == 1
-        else {
+        try attend(heads: q, projected: nil, context: context, mask: mask)
+    }
+
+    /// The steps in the order PyTorch's modules run them (query, key and value projections, then the query and key
+    /// norms), so that a trace records them in that order.
+    private func attend(heads projectedHeads: Tensor?, projected: Tensor?, context: Tensor, mask: AttentionMask?) throws -> Tensor {
+        guard context.rank == 3, context.shape[2] == key.inFeatures else {
             throw ShapeError(path: path, tensor: "context", expected: "[B, N, \(key.inFeatures)]", actual: context.shape)
+        }
+        let projectedKeys = try key(context), projectedValues = try value(context)
+        Tracing.record(key.path, projectedKeys)
+        Tracing.record(value.path, projectedValues)
+        let q = try projectedHeads ?? queryHeads(projected!)
+        guard q.rank == 4, q.shape[1] == heads, q.shape[0] == context.shape[0] || q.shape[0] == 1 else {
+            throw ShapeError(path: path, tensor: "queries", expected: "[\(context.shape[0]) or 1, \(heads), M, \(headDimension)]",
+                             actual: q.shape)
         }
         let (batch, n, m) = (context.shape[0], context.shape[1], q.shape[2])
         let group = heads / keyValueHeads
-        var k = try key(context).reshaped([batch, n, keyValueHeads, headDimension]).transposed(1, 2)  // [B, Hkv, N, hd]
-        if let keyNorm { k = try keyNorm(k) }
-        let v = try value(context).reshaped([batch, n, keyValueHeads, headDimension]).transposed(1, 2)
+        var k = try projectedKeys.reshaped([batch, n, keyValueHeads, headDimension]).transposed(1, 2)  // [B, Hkv, N, hd]
+        if let keyNorm {
+            k = try keyNorm(k)
+            Tracing.record(keyNorm.path, k)
+        }
+        let v = try projectedValues.reshaped([batch, n, keyValueHeads, headDimension]).transposed(1, 2)
         // The g query heads of a key-value head as one [g·M] block of rows: [B, Hkv, g·M, hd].
         var grouped = q.shape[0] == batch ? q : try q.expanded(to: [batch, heads, m, headDimension])
         grouped = try grouped.reshaped([batch, keyValueHeads, group * m, headDimension])
@@ -114,7 +141,10 @@ public struct ProjectedAttention: Module {
         let attended = try scaledDotProductAttention(query: grouped, key: k, value: v, mask: groupedMask,
                                                      scale: scalesQueries ? 1 : scale)
         let merged = try attended.reshaped([batch, heads, m, headDimension]).transposed(1, 2).reshaped([batch, m, heads * headDimension])
-        return try output.map { try $0(merged) } ?? merged
+        let result = try output.map { try $0(merged) } ?? merged
+        if let output { Tracing.record(output.path, result) }
+        Tracing.record(path, result)
+        return result
     }
 
     /// A mask over `[B?, H or 1, M or 1, N]` for the grouped layout `[B, Hkv, g·M, N]`.

@@ -5,10 +5,11 @@ import VLBlocks
 struct ConnectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connect",
-        abstract: "Run a connector (mlp2x_gelu, avg-pool, attn-pool, c-abs) or a feature mixture (i-mof, a-mof).",
+        abstract: "Run a connector (mlp2x_gelu, avg-pool, attn-pool, c-abs, qformer, perceivers) or a feature mixture (i-mof, a-mof).",
         discussion: """
-            The input file holds image_features [B, N, Dv], or clip_features and dino_features for i-mof and
-            a-mof; the output file gets tokens [B, T, Dl]. Weights load strictly under the checkpoint keys of
+            The input file holds image_features [B, N, Dv] (and optionally attention_mask [B, N], 1 = a real token,
+            for the learned-query connectors), or clip_features and dino_features for i-mof and a-mof; the output
+            file gets tokens [B, T, Dl]. Weights load strictly under the checkpoint keys of
             the config's projector_type (see Docs/Connectors.md). The patch grid comes from --grid, else from the
             input file's "grid" metadata (as encode --feature-layer writes it), else a square grid is assumed.
             """
@@ -38,10 +39,19 @@ struct ConnectCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ComputeThreads.set(threads) }
+        let (projector, inputs, patchGrid) = try Self.load(config: config, weights: weights, input: input, grid: grid)
+        let tokens = try projector(inputs, grid: patchGrid)
+        try SafeTensorsWriter.write(["tokens": tokens], metadata: ["producer": "vlblocks connect"], to: output)
+    }
+
+    /// The projector, its named inputs (and `attention_mask` when the file has one) and the patch grid (`--grid`, else
+    /// the file's `grid` metadata): what `connect` and `trace --config` run.
+    static func load(config: String, weights: String, input: String, grid: String?) throws -> (Projector, [String: Tensor], PatchGrid?) {
         let projector = try Projector.load(try ProjectorConfiguration(contentsOf: config), weights: try SafeTensorsFile(path: weights))
         let file = try SafeTensorsFile(path: input)
         var inputs: [String: Tensor] = [:]
         for name in projector.inputNames { inputs[name] = try file.requiredTensor(name) }
+        if file.tensorNames.contains("attention_mask") { inputs["attention_mask"] = try file.requiredTensor("attention_mask") }
         var patchGrid = grid.flatMap(PatchGrid.init)
         if patchGrid == nil, let stored = file.metadata["grid"] {
             guard let parsed = PatchGrid(stored) else {
@@ -49,7 +59,6 @@ struct ConnectCommand: ParsableCommand {
             }
             patchGrid = parsed
         }
-        let tokens = try projector(inputs, grid: patchGrid)
-        try SafeTensorsWriter.write(["tokens": tokens], metadata: ["producer": "vlblocks connect"], to: output)
+        return (projector, inputs, patchGrid)
     }
 }

@@ -7,7 +7,7 @@ public struct VLBlocksCommand: ParsableCommand {
         abstract: "Vision-language-model building blocks: encoders, connectors, feature mixing.",
         subcommands: [CompareCommand.self, EncodeCommand.self, ConnectCommand.self, EmbedCommand.self, BlindPairsCommand.self,
                       TokenizeCommand.self, ZeroShotCommand.self, SimilarityCommand.self, PreprocessCommand.self, InspectCommand.self,
-                      BenchCommand.self]
+                      TraceCommand.self, DiffCommand.self, BenchCommand.self]
     )
 
     public init() {}

@@ -93,8 +93,10 @@ public struct AttentionPoolingConnector: Connector {
     public init(_ scope: ParameterScope, configuration c: AttentionPoolingConfiguration) throws {
         try c.validate()
         configuration = c
-        head = try AttentionPoolingHead(scope, width: c.encoderHiddenSize, heads: c.numHeads, intermediateSize: c.intermediateSize,
-                                        probes: c.numQueries, epsilon: c.layerNormEpsilon, activation: .geluTanh)
+        var head = try AttentionPoolingHead(scope, width: c.encoderHiddenSize, heads: c.numHeads, intermediateSize: c.intermediateSize,
+                                            probes: c.numQueries, epsilon: c.layerNormEpsilon, activation: .geluTanh)
+        head.mlp.activationModuleName = nil  // the reference's probe MLP calls GELU as a function
+        self.head = head
         readout = try Readout(scope["readout"], depth: c.mlpDepth, inputWidth: c.encoderHiddenSize, outputWidth: c.outputHiddenSize)
         parameters = scope.recorded()
     }
@@ -104,7 +106,8 @@ public struct AttentionPoolingConnector: Connector {
     /// `[B, N, Dv]` → `[B, T, Dl]`.
     public func callAsFunction(_ features: ImageFeatures) throws -> Tensor {
         _ = try validate(features)
-        return try readout(try head(features.tokens))
+        guard Tracing.isRecording else { return try readout(try head(features.tokens)) }
+        return try readout.tracedForward(try head.tracedForward(features.tokens))
     }
 
     public func flops(batch: Int, inputTokens: Int) -> Int {

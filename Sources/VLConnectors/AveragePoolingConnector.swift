@@ -87,7 +87,8 @@ public struct AveragePoolingConnector: Connector {
     public func callAsFunction(_ features: ImageFeatures) throws -> Tensor {
         _ = try validate(features)
         let grid = try features.patchGrid(path: path)
-        return try readout(try features.tokens.adaptiveAveragePooledTokens(grid: grid, height: side, width: side))
+        let pooled = try features.tokens.adaptiveAveragePooledTokens(grid: grid, height: side, width: side)
+        return Tracing.isRecording ? try readout.tracedForward(pooled) : try readout(pooled)
     }
 
     public func flops(batch: Int, inputTokens: Int) -> Int { readout.flops(rows: batch * queries) }

@@ -152,11 +152,20 @@ public struct CAbstractor: Connector {
         x.withUnsafeBufferPointer { stage1.apply($0.baseAddress!, batch: batch, height: side, width: side, output: first) }
         Pooling.adaptiveAverageTokens(first, batch: batch, height: side, width: side, channels: hidden, outHeight: outSide,
                                       outWidth: outSide, output: pooled)
+        if Tracing.isRecording {
+            Tracing.recordChannelsLast(traceName("net.1"), pooled, batch: batch, height: outSide, width: outSide, channels: hidden)
+        }
         stage2.apply(pooled, batch: batch, height: outSide, width: outSide, output: second)
+        if Tracing.isRecording {
+            Tracing.recordChannelsLast(traceName("net"), second, batch: batch, height: outSide, width: outSide, channels: hidden)
+            return try readout.tracedForward(Tensor(shape: [batch, queries, hidden]) { $0.baseAddress!.update(from: second, count: $0.count) })
+        }
         return Tensor(shape: [batch, queries, outputWidth]) { out in
             readout.apply(second, rows: batch * queries, scratch: scratch, output: out.baseAddress!)
         }
     }
+
+    private func traceName(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
 
     public func flops(batch: Int, inputTokens n: Int) -> Int {
         stage1.flops(batch: batch, pixels: n) + stage2.flops(batch: batch, pixels: queries) + readout.flops(rows: batch * queries)

@@ -90,11 +90,26 @@ public struct FlamingoPerceiverBlock: Module {
     }
 
     func callAsFunction(_ latents: Tensor, context: Tensor) throws -> Tensor {
+        let normedContext = try contextNorm(context)
+        Tracing.record(contextNorm.path, normedContext)
         let normed = try latentsNorm(latents)
-        let keys = try Tensor(concatenating: [try contextNorm(context), normed], axis: 1)
+        Tracing.record(latentsNorm.path, normed)
+        let keys = try Tensor(concatenating: [normedContext, normed], axis: 1)
         let h = try (try attention(queries: normed, context: keys)) + latents
-        return try (try projection(try fc(try mlpNorm(h)).relu())) + h
+        let normedHidden = try mlpNorm(h)
+        Tracing.record(mlpNorm.path, normedHidden)
+        let hidden = try fc(normedHidden)
+        Tracing.record(fc.path, hidden)
+        let activated = hidden.relu()
+        Tracing.record(mlpBase + ".act", activated)
+        let projected = try projection(activated)
+        Tracing.record(projection.path, projected)
+        Tracing.record(mlpBase, projected)
+        return try projected + h
     }
+
+    /// The feed-forward half's module path (`blocks.{i}.1`).
+    private var mlpBase: String { String(fc.path.dropLast(".fc".count)) }
 }
 
 /// The Flamingo / IDEFICS perceiver resampler (`IdeficsPerceiverResampler`): learned latents through
@@ -126,7 +141,9 @@ public struct FlamingoPerceiverConnector: Connector {
         let (batch, _) = try validate(features)
         var h = try latents.unsqueezed(axis: 0).expanded(to: [batch] + latents.shape)
         for block in blocks { h = try block(h, context: features.tokens) }
-        return try norm(h)
+        let result = try norm(h)
+        Tracing.record(norm.path, result)
+        return result
     }
 
     public func flops(batch: Int, inputTokens n: Int) -> Int {

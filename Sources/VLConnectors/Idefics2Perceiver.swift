@@ -107,9 +107,16 @@ public struct Idefics2PerceiverLayer: Module {
     /// `latents [B, L, D]`, `context [B, N, D]`, `mask` over the `N + L` keys.
     func callAsFunction(_ latents: Tensor, context: Tensor, mask: AttentionMask?) throws -> Tensor {
         let normed = try latentsNorm(latents)
-        let keys = try Tensor(concatenating: [try contextNorm(context), normed], axis: 1)
+        Tracing.record(latentsNorm.path, normed)
+        let normedContext = try contextNorm(context)
+        Tracing.record(contextNorm.path, normedContext)
+        let keys = try Tensor(concatenating: [normedContext, normed], axis: 1)
         let h = try latents + (try attention(queries: normed, context: keys, mask: mask))
-        return try h + (try mlp(try postAttentionNorm(h)))
+        let normedHidden = try postAttentionNorm(h)
+        Tracing.record(postAttentionNorm.path, normedHidden)
+        let result = try h + (try mlp.traceable(normedHidden))
+        Tracing.record(path, result)
+        return result
     }
 }
 
@@ -149,7 +156,7 @@ public struct Idefics2PerceiverConnector: Connector {
     /// `[B, N, Dv]` → `[B, L, Dl]`.
     public func callAsFunction(_ features: ImageFeatures) throws -> Tensor {
         let (batch, n) = try validate(features, allowsMask: true)
-        let context = try modalityProjection(features.tokens)
+        let context = try modalityProjection.traceable(features.tokens)
         let l = latents.shape[0]
         let mask = try features.attentionMask.map { keep in
             try AttentionMask.keys(try Tensor(concatenating: [keep, Tensor(shape: [batch, l], repeating: 1)], axis: 1),
@@ -160,7 +167,10 @@ public struct Idefics2PerceiverConnector: Connector {
         }
         var h = try latents.unsqueezed(axis: 0).expanded(to: [batch, l, latents.shape[1]])
         for layer in layers { h = try layer(h, context: context, mask: mask) }
-        return try norm(h)
+        let result = try norm(h)
+        Tracing.record(norm.path, result)
+        Tracing.record(String(norm.path.dropLast(".norm".count)), result)
+        return result
     }
 
     public func flops(batch: Int, inputTokens n: Int) -> Int {

@@ -64,7 +64,7 @@ public struct MLPProjector: Connector {
     /// `[B, N, Dv]` → `[B, N, Dl]`.
     public func callAsFunction(_ features: ImageFeatures) throws -> Tensor {
         _ = try validate(features)
-        return try mlp(features.tokens)
+        return Tracing.isRecording ? try mlp.tracedForward(features.tokens, base: path) : try mlp(features.tokens)
     }
 
     public func flops(batch: Int, inputTokens: Int) -> Int { mlp.flops(rows: batch * inputTokens) }

@@ -103,7 +103,12 @@ public struct QFormerAttentionBlock: Module {
     }
 
     func callAsFunction(_ x: Tensor, context: Tensor, mask: AttentionMask?) throws -> Tensor {
-        try norm(try dense(try attention(queries: x, context: context, mask: mask)) + x)
+        let projected = try dense(try attention(queries: x, context: context, mask: mask))
+        Tracing.record(dense.path, projected)
+        Tracing.record(path + ".output.dropout", projected)
+        let result = try norm(projected + x)
+        for name in [norm.path, path + ".output", path] { Tracing.record(name, result) }
+        return result
     }
 }
 
@@ -131,7 +136,17 @@ public struct QFormerLayer: Module {
     /// The layer after its self-attention: cross-attention (when it has one) and the feed-forward.
     func afterSelfAttention(_ h: Tensor, image: Tensor, mask: AttentionMask?) throws -> Tensor {
         let attended = try crossAttention.map { try $0(h, context: image, mask: mask) } ?? h
-        return try outputNorm(try output(try intermediate(attended).gelu()) + attended)
+        let hidden = try intermediate(attended)
+        Tracing.record(intermediate.path, hidden)
+        let activated = hidden.gelu()
+        Tracing.record(path + ".intermediate_query.intermediate_act_fn", activated)
+        Tracing.record(path + ".intermediate_query", activated)
+        let projected = try output(activated)
+        Tracing.record(output.path, projected)
+        Tracing.record(path + ".output_query.dropout", projected)
+        let result = try outputNorm(projected + attended)
+        for name in [outputNorm.path, path + ".output_query", path] { Tracing.record(name, result) }
+        return result
     }
 }
 
@@ -179,13 +194,28 @@ public struct QFormerConnector: Connector {
         let (batch, _) = try validate(features, allowsMask: true)
         let image = features.tokens
         let mask = try features.attentionMask.map { try AttentionMask.keys($0, batch: batch, tokens: image.shape[1], path: path) }
-        var h = try layers[0].afterSelfAttention(try firstLayerQueries.expanded(to: [batch] + firstLayerQueries.shape.dropFirst()),
+        var h: Tensor
+        var remaining = layers[...]
+        if Tracing.isRecording {
+            // Every module as PyTorch runs it: the normed queries and the first self-attention are not reused.
+            let q = queryTokens.shape[1], d = queryTokens.shape[2]
+            h = try embeddingNorm(try queryTokens.expanded(to: [batch, q, d]))
+            for name in [embeddingNorm.path, child("qformer.dropout")] { Tracing.record(name, h) }
+        } else {
+            h = try layers[0].afterSelfAttention(try firstLayerQueries.expanded(to: [batch] + firstLayerQueries.shape.dropFirst()),
                                                  image: image, mask: mask)
-        for layer in layers.dropFirst() {
+            remaining = layers.dropFirst()
+        }
+        for layer in remaining {
             h = try layer.afterSelfAttention(try layer.selfAttention(h, context: h, mask: nil), image: image, mask: mask)
         }
-        return try languageProjection(h)
+        for name in [child("qformer.encoder"), child("qformer")] { Tracing.record(name, h) }
+        let tokens = try languageProjection(h)
+        Tracing.record(languageProjection.path, tokens)
+        return tokens
     }
+
+    private func child(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
 
     public func flops(batch: Int, inputTokens n: Int) -> Int {
         let q = queryTokens.shape[1]

@@ -47,5 +47,22 @@ public struct Readout: Layer {
         }
     }
 
+    /// The readout composed from tensor operations, recording what hooks on its `nn.Sequential` see (`readout.0`,
+    /// `readout.1` (SiLU), `readout.2`, ..., and `readout`; with depth 0, `nn.Identity`'s output).
+    package func tracedForward(_ x: Tensor) throws -> Tensor {
+        func child(_ index: Int) -> String { path + ".\(index)" }
+        var h = x
+        for (i, layer) in layers.enumerated() {
+            if i > 0 {
+                h = h.silu()
+                Tracing.record(child(2 * i - 1), h)
+            }
+            h = try layer(h)
+            Tracing.record(child(2 * i), h)
+        }
+        Tracing.record(path, h)
+        return h
+    }
+
     public func flops(rows: Int) -> Int { layers.reduce(0) { $0 + $1.flops(rows: rows) } }
 }

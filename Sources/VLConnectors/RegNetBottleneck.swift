@@ -22,6 +22,27 @@ struct PointwiseConvNorm: Module {
         conv.apply(x, rows: pixels, output: output)
         norm.apply(output, rows: pixels, output: output)
     }
+
+    /// ``apply(_:pixels:output:)`` then `activation`, recording what hooks on timm's `ConvNormAct` see while a trace
+    /// records: `conv`, `bn.drop`, `bn.act`, `bn` and the module (NCHW, `map` = `(B, H, W)`).
+    func apply(_ x: UnsafePointer<Float>, map: (Int, Int, Int), output: UnsafeMutablePointer<Float>, activation: Activation) {
+        let (batch, height, width) = map
+        let pixels = batch * height * width, c = norm.width
+        guard Tracing.isRecording else {
+            apply(x, pixels: pixels, output: output)
+            activation.apply(output, count: pixels * c)
+            return
+        }
+        func record(_ name: String) {
+            Tracing.recordChannelsLast(path + name, output, batch: batch, height: height, width: width, channels: c)
+        }
+        conv.apply(x, rows: pixels, output: output)
+        record(".conv")
+        norm.apply(output, rows: pixels, output: output)
+        record(".bn.drop")
+        activation.apply(output, count: pixels * c)
+        for name in [".bn.act", ".bn", ""] { record(name) }
+    }
 }
 
 /// timm's RegNet `Bottleneck` as the C-Abstractor configures it (bottleneck ratio 1, group size 1, SE ratio
@@ -71,26 +92,36 @@ public struct RegNetBottleneck: Module {
     /// `x [B, H, W, C_in]` → `output [B, H, W, C_out]` (`output` must not alias `x`).
     package func apply(_ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, output: UnsafeMutablePointer<Float>) {
         let pixels = height * width, rows = batch * pixels, c = outChannels
+        let map = (batch, height, width)
         let a = UnsafeMutablePointer<Float>.allocate(capacity: rows * c)
         let b = UnsafeMutablePointer<Float>.allocate(capacity: rows * c)
         defer { a.deallocate(); b.deallocate() }
-        conv1.apply(x, pixels: rows, output: a)
-        Activation.silu.apply(a, count: rows * c)
+        func record(_ name: String, _ pointer: UnsafePointer<Float>, channels: Int? = nil) {
+            Tracing.recordChannelsLast(path + name, pointer, batch: batch, height: height, width: width, channels: channels ?? c)
+        }
+        conv1.apply(x, map: map, output: a, activation: .silu)
         depthwiseTaps.withUnsafeBufferPointer { taps in
             DepthwiseConvolution.apply(a, batch: batch, height: height, width: width, channels: c, weight: taps.baseAddress!,
                                        bias: nil, kernel: 3, padding: 1, output: b)
         }
+        if Tracing.isRecording { record(".conv2.conv", b) }
         norm2.apply(b, rows: rows, output: b)
+        if Tracing.isRecording { record(".conv2.bn.drop", b) }
         Activation.silu.apply(b, count: rows * c)
+        if Tracing.isRecording { for name in [".conv2.bn.act", ".conv2.bn", ".conv2"] { record(name, b) } }
         exciteChannels(b, batch: batch, pixels: pixels)
-        conv3.apply(b, pixels: rows, output: output)
+        if Tracing.isRecording { record(".se", b) }
+        conv3.apply(b, map: map, output: output, activation: .identity)
+        if Tracing.isRecording { record(".drop_path", output) }
         if let downsample {
-            downsample.apply(x, pixels: rows, output: a)
+            downsample.apply(x, map: map, output: a, activation: .identity)
             Self.add(a, into: output, count: rows * c)
         } else {
+            if Tracing.isRecording { record(".downsample", x, channels: inChannels) }
             Self.add(x, into: output, count: rows * c)
         }
         Activation.silu.apply(output, count: rows * c)
+        if Tracing.isRecording { for name in [".act3", ""] { record(name, output) } }
     }
 
     /// Squeeze-excitation in place on `h [B, P, C]`.
@@ -112,10 +143,20 @@ public struct RegNetBottleneck: Module {
             }
             hidden.withUnsafeMutableBufferPointer { t in
                 squeeze.apply(m.baseAddress!, rows: batch, output: t.baseAddress!)
+                func record(_ names: [String], _ pointer: UnsafePointer<Float>, channels: Int) {
+                    guard Tracing.isRecording else { return }
+                    for name in names {
+                        Tracing.recordChannelsLast(path + name, pointer, batch: batch, height: 1, width: 1, channels: channels)
+                    }
+                }
+                record([".se.fc1", ".se.bn"], t.baseAddress!, channels: se)
                 Activation.silu.apply(t.baseAddress!, count: batch * se)
+                record([".se.act"], t.baseAddress!, channels: se)
                 gates.withUnsafeMutableBufferPointer { g in
                     excite.apply(t.baseAddress!, rows: batch, output: g.baseAddress!)
+                    record([".se.fc2"], g.baseAddress!, channels: c)
                     Activation.sigmoid.apply(g.baseAddress!, count: batch * c)
+                    record([".se.gate"], g.baseAddress!, channels: c)
                     parallelChunks(count: batch * pixels, minimumChunk: max(1, 8192 / max(c, 1))) { range in
                         for item in range {
                             let gate = g.baseAddress! + (item / pixels) * c
@@ -172,6 +213,7 @@ public struct RegNetStage: Module {
             block.apply(source, batch: batch, height: height, width: width, output: destination)
             source = UnsafePointer(destination)
         }
+        if Tracing.isRecording { Tracing.recordChannelsLast(path, output, batch: batch, height: height, width: width, channels: c) }
     }
 
     public func flops(batch: Int, pixels: Int) -> Int { blocks.reduce(0) { $0 + $1.flops(batch: batch, pixels: pixels) } }

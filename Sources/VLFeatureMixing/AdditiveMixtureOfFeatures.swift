@@ -69,7 +69,9 @@ public struct AdditiveMixtureOfFeatures: FeatureMixer {
                              expected: "\(clip.tokens.shape.shapeDescription) (the shape of clip_features)", actual: dino.tokens.shape)
         }
         let mixed = try clip.tokens * Float(alpha) + dino.tokens * Float(1 - alpha)
-        return try projector(ImageFeatures(tokens: mixed, grid: clip.grid ?? dino.grid))
+        let tokens = try projector(ImageFeatures(tokens: mixed, grid: clip.grid ?? dino.grid))
+        Tracing.record(projector.path, tokens)
+        return tokens
     }
 
     public func flops(batch: Int, inputTokens: Int) -> Int { projector.flops(batch: batch, inputTokens: inputTokens) }

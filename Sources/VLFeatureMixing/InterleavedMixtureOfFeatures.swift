@@ -72,7 +72,10 @@ public struct InterleavedMixtureOfFeatures: FeatureMixer {
             throw ShapeError(path: path, tensor: "dino_features", expected: "[\(c.shape.first ?? 0), \(c.shape.dropFirst().first ?? 0), D] (as many images and tokens as clip_features \(c.shape.shapeDescription))",
                              actual: d.shape)
         }
-        let a = try clipProjector(clip), b = try dinoProjector(dino)
+        let a = try clipProjector(clip)
+        Tracing.record(clipProjector.path, a)
+        let b = try dinoProjector(dino)
+        Tracing.record(dinoProjector.path, b)
         guard a.shape == b.shape else {
             throw ShapeError(path: path, tensor: "dino tokens", expected: a.shape.shapeDescription, actual: b.shape)
         }

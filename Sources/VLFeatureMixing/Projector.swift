@@ -85,7 +85,9 @@ public enum Projector: Sendable {
         return projector
     }
 
-    /// Runs the projector on named inputs (see ``inputNames``), all on `grid` when given.
+    /// Runs the projector on named inputs (see ``inputNames``), all on `grid` when given. A connector also takes
+    /// `attention_mask` `[B, N]` (1 = a real token) when present: the learned-query connectors mask padded tokens,
+    /// the others refuse a mask.
     public func callAsFunction(_ inputs: [String: Tensor], grid: PatchGrid? = nil) throws -> Tensor {
         func input(_ name: String) throws -> ImageFeatures {
             guard let tensor = inputs[name] else {
@@ -94,7 +96,10 @@ public enum Projector: Sendable {
             return ImageFeatures(tokens: tensor, grid: grid)
         }
         switch self {
-        case .connector(let connector): return try connector(try input("image_features"))
+        case .connector(let connector):
+            var features = try input("image_features")
+            features.attentionMask = inputs["attention_mask"]
+            return try connector(features)
         case .mixture(let mixer): return try mixer(clip: try input("clip_features"), dino: try input("dino_features"))
         }
     }

@@ -14,7 +14,7 @@ public struct AttentionPoolingHead: Layer {
     let projectedProbe: Tensor
     public let attention: MultiHeadAttention
     public let layerNorm: LayerNorm
-    public let mlp: MLP
+    public package(set) var mlp: MLP
     public let parameters: ParameterRecord
 
     public var width: Int { attention.width }
@@ -63,5 +63,19 @@ public struct AttentionPoolingHead: Layer {
     public func flops(batch: Int, tokens: Int) -> Int {
         attention.flops(batch: batch, queries: probes, keys: tokens, sharedQueries: true, queriesProjected: true)
             + mlp.flops(rows: batch * probes)
+    }
+}
+
+extension AttentionPoolingHead {
+    /// The head composed from tensor operations, recording what hooks on `SiglipMultiheadAttentionPoolingHead` (or
+    /// an attention-pooling connector) see, under ``path``: `attention` (the `nn.MultiheadAttention` output),
+    /// `layernorm`, the MLP's parts and `mlp`. Returns `[B, T, D]`; the caller records the head's own output.
+    package func tracedForward(_ x: Tensor) throws -> Tensor {
+        func child(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+        let attended = try attention.tracedAttention(probe, context: x, base: child("attention"))
+        Tracing.record(child("attention"), attended)
+        let normed = try layerNorm(attended)
+        Tracing.record(child("layernorm"), normed)
+        return try attended + (try mlp.tracedForward(normed, base: child("mlp")))
     }
 }

@@ -32,6 +32,10 @@ public struct MLP: Layer {
     /// `[D_out, H]`.
     public let second: Linear
     public let parameters: ParameterRecord
+    /// The activation's module name in the PyTorch module tree, for traces: `activation_fn` (transformers' MLPs),
+    /// `1` (an `nn.Sequential` of Linear, activation, Linear), `act_fn` (SwiGLU); nil when the activation is a
+    /// function call rather than a module.
+    package var activationModuleName: String?
 
     public var inFeatures: Int { first.inFeatures }
     public var hiddenFeatures: Int { kind == .swiGLU ? first.outFeatures / 2 : first.outFeatures }
@@ -72,6 +76,11 @@ public struct MLP: Layer {
             throw ConfigurationError(field: scope.prefix, reason: "MLP kind \(kind) cannot use key layout \(layout)")
         }
         parameters = scope.recorded()
+        switch layout {
+        case .twoLayers("0", "2"): activationModuleName = "1"
+        case .twoLayers: activationModuleName = "activation_fn"
+        case .gateUpDown, .fusedWeightsIn: activationModuleName = "act_fn"
+        }
     }
 
     /// `[..., D]` → `[..., D_out]`.
@@ -97,6 +106,39 @@ public struct MLP: Layer {
             let halves = try hidden.chunked(2, axis: -1)
             return try second(try halves[0].silu() * halves[1])
         }
+    }
+
+    /// The fused MLP, or ``tracedForward(_:base:)`` under ``path`` while a trace records.
+    package func traceable(_ x: Tensor) throws -> Tensor {
+        Tracing.isRecording ? try tracedForward(x, base: path) : try self(x)
+    }
+
+    /// ``composedForward(_:)`` recording what forward hooks see under `base` (the MLP's module path): `fc1` (before
+    /// the activation), the activation, `fc2`, and the MLP; for SwiGLU `gate_proj`, `act_fn`, `up_proj`, `down_proj`.
+    package func tracedForward(_ x: Tensor, base: String) throws -> Tensor {
+        func child(_ name: String) -> String { base.isEmpty ? name : base + "." + name }
+        let hidden = try first(x)
+        let result: Tensor
+        switch (kind, layout) {
+        case (.standard(let activation), .twoLayers(let a, let b)):
+            Tracing.record(child(a), hidden)
+            let activated = hidden.activated(activation)
+            if let name = activationModuleName { Tracing.record(child(name), activated) }
+            result = try second(activated)
+            Tracing.record(child(b), result)
+        case (.swiGLU, _):
+            let halves = try hidden.chunked(2, axis: -1)
+            let gate = halves[0].silu()
+            Tracing.record(child("gate_proj"), halves[0])
+            if let name = activationModuleName { Tracing.record(child(name), gate) }
+            Tracing.record(child("up_proj"), halves[1])
+            result = try second(try gate * halves[1])
+            Tracing.record(child("down_proj"), result)
+        default:
+            result = try composedForward(x)
+        }
+        Tracing.record(base, result)
+        return result
     }
 
     /// Pointer form: `hidden` holds `rows * scratchWidth` scalars; with `accumulate`, adds into `output`.

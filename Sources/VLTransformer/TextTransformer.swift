@@ -78,6 +78,7 @@ public struct TextTransformer: Module {
                              actual: [attentionMask.count, attentionMask.first?.count ?? 0])
         }
         let pooled = pooledPositions(inputIDs)
+        if Tracing.isRecording { return try tracedEncode(inputIDs, attentionMask: attentionMask, pooled: pooled) }
         if !lastHiddenState && configuration.family == .clip {
             return TextEncoderOutput(lastHiddenState: nil, poolerOutput: try pooledCausal(inputIDs, attentionMask: attentionMask, pooled: pooled))
         }
@@ -161,6 +162,32 @@ public struct TextTransformer: Module {
                 }
             }
         }
+    }
+
+    /// ``encode(inputIDs:attentionMask:lastHiddenState:)`` composed from tensor operations while a trace records,
+    /// recording what hooks on `CLIPTextModel` / `SiglipTextModel` see: `embeddings.token_embedding`,
+    /// `embeddings.position_embedding` `[1, N, D]`, `embeddings`, every layer, `encoder`, `final_layer_norm`, SigLIP's
+    /// `head`.
+    private func tracedEncode(_ inputIDs: [[Int]], attentionMask: [[Int]]?, pooled: [Int]) throws -> TextEncoderOutput {
+        func child(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
+        let (batch, length) = (inputIDs.count, inputIDs[0].count)
+        let tokens = try tokenEmbedding(inputIDs)
+        Tracing.record(tokenEmbedding.path, tokens)
+        let positions = try positionEmbedding.weight.narrowed(axis: 0, start: 0, length: length).unsqueezed(axis: 0)
+        Tracing.record(positionEmbedding.path, positions)
+        var x = try tokens + positions
+        Tracing.record(child("embeddings"), x)
+        let mask = additiveMask(batch: batch, length: length, attentionMask: attentionMask)
+        for block in blocks { x = try block.tracedForward(x, mask: mask) }
+        Tracing.record(child("encoder"), x)
+        let hidden = try finalNorm(x)
+        Tracing.record(finalNorm.path, hidden)
+        var pooledRows = Self.rows(hidden, at: pooled)
+        if let head {
+            pooledRows = try head(pooledRows)
+            Tracing.record(head.path, pooledRows)
+        }
+        return TextEncoderOutput(lastHiddenState: hidden, poolerOutput: pooledRows)
     }
 
     /// `x[b, positions[b]]` for every batch element: `[B, N, D]` → `[B, D]`.

@@ -101,15 +101,23 @@ public struct VisionTransformer: Layer {
         let (x, grid) = try run(pixels, layers: blocks.count) { if hiddenStates { states.append($0) } }
         let output: Tensor
         let pooled: Tensor?
+        Tracing.record(traceName(String(keys.blocks.split(separator: ".").first ?? "encoder")), x)
         switch configuration.family {
         case .clip:
             output = x
             pooled = try finalNorm(Self.classTokens(of: x))
+            Tracing.record(traceName(keys.finalNorm), pooled!)
         case .siglip:
             output = try finalNorm(x)
-            pooled = try head.map { try Self.classTokens(of: $0(output)) }
+            Tracing.record(traceName(keys.finalNorm), output)
+            pooled = try head.map { head in
+                let rows = Self.classTokens(of: Tracing.isRecording ? try head.tracedForward(output) : try head(output))
+                Tracing.record(head.path, rows)
+                return rows
+            }
         case .dinov2, .dinov2WithRegisters:
             output = try finalNorm(x)
+            Tracing.record(traceName(keys.finalNorm), output)
             pooled = Self.classTokens(of: output)
         }
         return VisionEncoderOutput(lastHiddenState: output, poolerOutput: pooled, hiddenStates: hiddenStates ? states : nil,
@@ -123,6 +131,7 @@ public struct VisionTransformer: Layer {
     /// `encode(pixels).poolerOutput` up to rounding (the class token's query is a separate product).
     /// - Throws: ``ShapeError`` for bad pixels.
     public func pooledOutput(_ pixels: Tensor) throws -> Tensor? {
+        if Tracing.isRecording { return try encode(pixels).poolerOutput }  // every module's output, as a hook sees it
         switch configuration.family {
         case .siglip:
             return try encode(pixels).poolerOutput
@@ -161,6 +170,7 @@ public struct VisionTransformer: Layer {
     }
 
     private func runBlocks(_ pixels: Tensor, layers: Int, classTokensOnly: Bool, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
+        if Tracing.isRecording { return try tracedBlocks(pixels, layers: layers, classTokensOnly: classTokensOnly, observe: observe) }
         let (gh, gw) = try embeddings.patchEmbedding.grid(for: pixels)
         let batch = pixels.shape[0], d = configuration.hiddenSize
         let n = embeddings.tokenCount(gridHeight: gh, gridWidth: gw)
@@ -200,6 +210,26 @@ public struct VisionTransformer: Layer {
         }
         return (x, PatchGrid(height: gh, width: gw))
     }
+
+    /// ``runBlocks`` composed from tensor operations while a trace records (see ``Tracing``): the embeddings, CLIP's
+    /// `pre_layrnorm` and every block record what PyTorch's forward hooks see.
+    private func tracedBlocks(_ pixels: Tensor, layers: Int, classTokensOnly: Bool, observe: (Tensor) -> Void) throws -> (Tensor, PatchGrid) {
+        let (gh, gw) = try embeddings.patchEmbedding.grid(for: pixels)
+        var x = try embeddings.tracedForward(pixels)
+        if let preNorm, let name = keys.preNorm {
+            x = try preNorm(x)
+            Tracing.record(traceName(name), x)
+        }
+        observe(x)
+        for block in blocks.prefix(layers) {
+            x = try block.tracedForward(x)
+            observe(x)
+        }
+        return (classTokensOnly ? Self.classTokens(of: x) : x, PatchGrid(height: gh, width: gw))
+    }
+
+    /// `name` under this tower's path.
+    func traceName(_ name: String) -> String { path.isEmpty ? name : path + "." + name }
 
     /// `last_hidden_state` with every block composed from tensor operations (``TransformerBlock/composedForward(_:)``)
     /// instead of the fused path: what `vlblocks bench encoder --composed` times against the fused encoder.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VLCore
 import VLTestSupport
+import VLTesting
 
 @Suite struct CompareCommandTests {
     static func temporary(_ name: String) -> String {
@@ -54,7 +55,7 @@ import VLTestSupport
                                         "--size", "224", "--output", output])
         #expect(result.status == 0, "\(result.stderr)")
         let values = try SafeTensorsFile(path: output)["pixel_values"]
-        expectClose(values, try Fixtures.open("images/expected")["chelsea.clip224.pixel_values"], absolute: 1e-3, relative: 1e-3)
+        expectClose(values, try Fixtures.open("images/expected")["chelsea.clip224.pixel_values"], rtol: 1e-3, atol: 1e-3)
         let bad = try CLIRunner.run(["preprocess", "--image", Fixtures.path("images/bad/truncated.jpg"), "--processor", "clip",
                                      "--size", "224", "--output", output])
         #expect(bad.status == 1 && !bad.terminatedBySignal && bad.stderr.contains("truncated"))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VLCore
 import VLTestSupport
+import VLTesting
 
 @Suite struct ConnectCommandTests {
     @Test("connect writes tokens matching PyTorch", arguments: ["c_abs", "i_mof", "attn_pool", "qformer_every_second",
@@ -15,7 +16,7 @@ import VLTestSupport
         #expect(result.status == 0, "\(result.stderr)")
         let expected = try Fixtures.open("connectors/\(name)/io")["tokens"]
         let tokens = try SafeTensorsFile(path: output)["tokens"]
-        #expect(difference(tokens, expected).maxAbsolute <= 1e-4 * expected.scalars.map(abs).max()!)
+        #expect(TensorComparison(tokens, expected).maxAbsoluteError <= 1e-4 * expected.scalars.map(abs).max()!)
     }
 
     @Test("connect: bad configs, weights and inputs exit 1 with a message")
@@ -54,7 +55,7 @@ import VLTestSupport
         // The fixture's io file says grid = 8x6 in its metadata.
         var result = try CLIRunner.run(common + ["--input", folder + "/io.safetensors", "--output", directory + "/meta.safetensors"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(difference(try SafeTensorsFile(path: directory + "/meta.safetensors")["tokens"], expected).maxAbsolute <= 1e-5)
+        #expect(TensorComparison(try SafeTensorsFile(path: directory + "/meta.safetensors")["tokens"], expected).maxAbsoluteError <= 1e-5)
         // The same features without metadata need --grid.
         let bare = directory + "/bare.safetensors"
         try SafeTensorsWriter.write(["image_features": try Fixtures.open("connectors/avg_pool_grid_8x6_to_3x3/io")["image_features"]], to: bare)
@@ -62,11 +63,11 @@ import VLTestSupport
         #expect(result.status == 1 && result.stderr.contains("square number of tokens"), "\(result.stderr)")
         result = try CLIRunner.run(common + ["--input", bare, "--grid", "8x6", "--output", directory + "/flag.safetensors"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(difference(try SafeTensorsFile(path: directory + "/flag.safetensors")["tokens"], expected).maxAbsolute <= 1e-5)
+        #expect(TensorComparison(try SafeTensorsFile(path: directory + "/flag.safetensors")["tokens"], expected).maxAbsoluteError <= 1e-5)
         // --grid overrides the metadata: 6 x 8 pools other windows.
         result = try CLIRunner.run(common + ["--input", folder + "/io.safetensors", "--grid", "6x8", "--output", directory + "/over.safetensors"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(difference(try SafeTensorsFile(path: directory + "/over.safetensors")["tokens"], expected).maxAbsolute > 1e-3)
+        #expect(TensorComparison(try SafeTensorsFile(path: directory + "/over.safetensors")["tokens"], expected).maxAbsoluteError > 1e-3)
         // A grid that does not hold the tokens, and a malformed one.
         result = try CLIRunner.run(common + ["--input", bare, "--grid", "7x7", "--output", directory + "/bad.safetensors"])
         #expect(result.status == 1 && result.stderr.contains("49 patch tokens for a 7x7 grid"), "\(result.stderr)")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VLBlocks
 import VLTestSupport
+import VLTesting
 
 @Suite struct EncodeCommandTests {
     static func temporaryPath(_ name: String) -> String {
@@ -21,7 +22,7 @@ import VLTestSupport
         for name in ["last_hidden_state", "pooler_output", "hidden_states.0", "hidden_states.2"] {
             let expected = try io["\(name)_64x40"]
             let scale = expected.scalars.map(abs).max()!
-            #expect(difference(try out[name], expected).maxAbsolute <= 1e-4 * scale, "\(name)")
+            #expect(TensorComparison(try out[name], expected).maxAbsoluteError <= 1e-4 * scale, "\(name)")
         }
     }
 
@@ -82,7 +83,7 @@ import VLTestSupport
         let expected = try state.narrowed(axis: 1, start: prefix, length: state.shape[1] - prefix)
         let features = try file["image_features"]
         #expect(features.shape == expected.shape)
-        #expect(difference(features, expected).maxAbsolute <= 1e-5 * expected.scalars.map(abs).max()!)
+        #expect(TensorComparison(features, expected).maxAbsoluteError <= 1e-5 * expected.scalars.map(abs).max()!)
         #expect(file.metadata["grid"] == "\(64 / patch)x\(40 / patch)")
         #expect(file.tensorNames == ["image_features"])
     }

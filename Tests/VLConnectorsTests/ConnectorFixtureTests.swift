@@ -4,6 +4,7 @@ import VLConnectors
 import VLCore
 import VLFeatureMixing
 import VLTestSupport
+import VLTesting
 
 /// Every connector and mixer against its PyTorch definition (fixtures from `make_connector_fixtures.py`),
 /// loaded strictly from the contract's checkpoint keys. Tolerance: max |a - b| <= 1e-5 x max |b| + 1e-6.
@@ -39,7 +40,7 @@ import VLTestSupport
         let expected = try io["tokens"]
         #expect(tokens.shape == expected.shape)
         let scale = expected.scalars.map(abs).max() ?? 1
-        let error = difference(tokens, expected).maxAbsolute
+        let error = TensorComparison(tokens, expected).maxAbsoluteError
         #expect(error <= 1e-5 * scale + 1e-6, "\(name): max error \(error) at scale \(scale)")
     }
 

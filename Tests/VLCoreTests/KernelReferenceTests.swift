@@ -1,6 +1,7 @@
 import Testing
 import VLCore
 import VLTestSupport
+import VLTesting
 
 /// Every fast kernel against its naive Double-accumulating reference, over odd sizes.
 @Suite struct KernelReferenceTests {
@@ -15,7 +16,7 @@ import VLTestSupport
             GEMM.multiply(transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: a, lda: ta ? m : k, b: b, ldb: tb ? k : n,
                           c: &c, ldc: n)
             let expected = ReferenceKernels.gemm(a, b, m: m, n: n, k: k, transposeA: ta, transposeB: tb)
-            expectClose(c, expected, absolute: 1e-5, relative: 1e-5, "\(ta) \(tb)")
+            expectClose(c, expected, rtol: 1e-5, atol: 1e-5, "\(ta) \(tb)")
         }
     }
 
@@ -37,7 +38,7 @@ import VLTestSupport
                 k += qkv[(row + width)..<(row + width + headDim)]
             }
             let expected = ReferenceKernels.gemm(q, k, m: tokens, n: tokens, k: headDim, transposeB: true)
-            expectClose(scores, expected, absolute: 1e-5, relative: 1e-5)
+            expectClose(scores, expected, rtol: 1e-5, atol: 1e-5)
         }
     }
 
@@ -50,12 +51,12 @@ import VLTestSupport
         var y = [Float](repeating: .nan, count: rows * outF)
         GEMM.linear(input: x, rows: rows, inFeatures: inF, weight: w, bias: b, outFeatures: outF, output: &y)
         let expected = ReferenceKernels.linear(x, rows: rows, weight: w, bias: b, inFeatures: inF, outFeatures: outF)
-        expectClose(y, expected, absolute: 1e-5, relative: 1e-5)
+        expectClose(y, expected, rtol: 1e-5, atol: 1e-5)
         var accumulated = residual
         GEMM.linear(input: x, rows: rows, inFeatures: inF, weight: w, bias: b, outFeatures: outF, output: &accumulated,
                     accumulate: true)
         let expectedSum = zip(expected, residual).map { $0 + $1 }
-        expectClose(accumulated, expectedSum, absolute: 2e-5, relative: 1e-5)
+        expectClose(accumulated, expectedSum, rtol: 1e-5, atol: 2e-5)
     }
 
     @Test("LayerNorm matches the reference", arguments: oddSizes)
@@ -67,7 +68,7 @@ import VLTestSupport
         var y = [Float](repeating: .nan, count: x.count)
         Normalization.layerNorm(x, rows: rows, width: width, gamma: g, beta: b, epsilon: 1e-6, output: &y)
         let expected = ReferenceKernels.layerNorm(x, width: width, gamma: g, beta: b, epsilon: 1e-6)
-        expectClose(y, expected, absolute: 1e-5, relative: 1e-5)
+        expectClose(y, expected, rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("LayerNorm over the channels of NCHW", arguments: [(1, 1), (3, 17), (17, 3), (64, 197)])
@@ -81,7 +82,7 @@ import VLTestSupport
                                         output: &y)
         let expected = ReferenceKernels.layerNormChannels(x, batch: batch, channels: channels, pixels: pixels, gamma: g, beta: b,
                                                           epsilon: 1e-5)
-        expectClose(y, expected, absolute: 1e-5, relative: 1e-5)
+        expectClose(y, expected, rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("Portable Swift paths of softmax, layer norm and activations match the reference", arguments: oddSizes)
@@ -91,7 +92,7 @@ import VLTestSupport
         var x = rng.array(rows * width, scale: 20)
         let softmaxExpected = ReferenceKernels.softmax(x, width: width)
         for r in 0..<rows { x.withUnsafeMutableBufferPointer { Softmax.softmaxRowPortably($0.baseAddress! + r * width, width: width) } }
-        expectClose(x, softmaxExpected, absolute: 1e-7, relative: 1e-5, "softmax")
+        expectClose(x, softmaxExpected, rtol: 1e-5, atol: 1e-7, "softmax")
         let y = rng.array(rows * width, scale: 3)
         let g = rng.array(width), b = rng.array(width)
         var normed = [Float](repeating: 0, count: y.count)
@@ -103,12 +104,12 @@ import VLTestSupport
                 }
             } } }
         }
-        expectClose(normed, ReferenceKernels.layerNorm(y, width: width, gamma: g, beta: b, epsilon: 1e-6), absolute: 1e-5, relative: 1e-5, "layer norm")
+        expectClose(normed, ReferenceKernels.layerNorm(y, width: width, gamma: g, beta: b, epsilon: 1e-6), rtol: 1e-5, atol: 1e-5, "layer norm")
         for kind in Activation.allCases {
             var a = rng.array(rows * width, scale: 8)
             let expected = ReferenceKernels.activation(kind, a)
             a.withUnsafeMutableBufferPointer { kind.applyPortably($0.baseAddress!, count: $0.count) }
-            expectClose(a, expected, absolute: 1e-6, relative: 1e-6, "\(kind)")
+            expectClose(a, expected, rtol: 1e-6, atol: 1e-6, "\(kind)")
         }
     }
 
@@ -119,7 +120,7 @@ import VLTestSupport
         var x = rng.array(rows * width, scale: 20)
         let expected = ReferenceKernels.softmax(x, width: width)
         Softmax.inPlace(&x, rows: rows, width: width)
-        expectClose(x, expected, absolute: 1e-7, relative: 1e-5)
+        expectClose(x, expected, rtol: 1e-5, atol: 1e-7)
     }
 
     @Test("Activations match the reference", arguments: Activation.allCases)
@@ -129,7 +130,7 @@ import VLTestSupport
             var x = rng.array(count, scale: 8)
             let expected = ReferenceKernels.activation(kind, x)
             kind.apply(&x, count: count)
-            expectClose(x, expected, absolute: 1e-6, relative: 1e-6, "\(kind) n=\(count)")
+            expectClose(x, expected, rtol: 1e-6, atol: 1e-6, "\(kind) n=\(count)")
         }
     }
 
@@ -156,7 +157,7 @@ import VLTestSupport
                     Convolution.conv2d(x, batch: batch, height: h, width: w, weight: weight, bias: b, geometry: geometry, output: &y)
                 }
                 let expected = ReferenceKernels.conv2d(x, batch: batch, height: h, width: w, weight: weight, bias: bias, geometry: geometry)
-                expectClose(y, expected, absolute: 1e-5, relative: 1e-5, "\(h)x\(w)")
+                expectClose(y, expected, rtol: 1e-5, atol: 1e-5, "\(h)x\(w)")
             }
         }
     }
@@ -169,7 +170,7 @@ import VLTestSupport
         var y = [Float](repeating: .nan, count: planes * oh * ow)
         Pooling.adaptiveAverage(x, planes: planes, height: h, width: w, outHeight: oh, outWidth: ow, output: &y)
         let expected = ReferenceKernels.adaptiveAveragePool(x, planes: planes, height: h, width: w, outHeight: oh, outWidth: ow)
-        expectClose(y, expected, absolute: 1e-6, relative: 1e-6)
+        expectClose(y, expected, rtol: 1e-6, atol: 1e-6)
         // Channels-last: [B=2, H*W, C=3] holds the same planes transposed.
         let batch = 2, channels = 3
         var tokens = [Float](repeating: 0, count: x.count)
@@ -179,7 +180,7 @@ import VLTestSupport
                                       output: &pooled)
         var back = [Float](repeating: 0, count: pooled.count)
         for b in 0..<batch { for c in 0..<channels { for p in 0..<(oh * ow) { back[(b * channels + c) * oh * ow + p] = pooled[(b * oh * ow + p) * channels + c] } } }
-        expectClose(back, expected, absolute: 1e-6, relative: 1e-6)
+        expectClose(back, expected, rtol: 1e-6, atol: 1e-6)
     }
 
     @Test("Bicubic resampling, plain and antialiased", arguments: [(7, 7, 9, 11), (16, 16, 7, 5), (24, 24, 37, 37), (37, 37, 16, 16), (1, 1, 3, 2), (5, 5, 5, 5)])
@@ -192,7 +193,7 @@ import VLTestSupport
             Resampling.bicubic(x, height: h, width: w, channels: channels, outHeight: oh, outWidth: ow, filter: filter, output: &y)
             let expected = ReferenceKernels.bicubic(x, height: h, width: w, channels: channels, outHeight: oh, outWidth: ow,
                                                     antialias: filter == .bicubicAntialiased)
-            expectClose(y, expected, absolute: 1e-6, relative: 1e-6, "\(filter)")
+            expectClose(y, expected, rtol: 1e-6, atol: 1e-6, "\(filter)")
         }
     }
 
@@ -244,13 +245,13 @@ extension Convolution.Geometry: CustomTestStringConvertible {
         for layer in [packed, plain] {
             var y = [Float](repeating: .nan, count: rows * outFeatures)
             layer.apply(x, rows: rows, inputStride: stride, output: &y)
-            expectClose(y, expected, absolute: 1e-5, relative: 1e-5, "packed: \(layer.isPacked)")
+            expectClose(y, expected, rtol: 1e-5, atol: 1e-5, "packed: \(layer.isPacked)")
             // A panel-aligned sub-range of features, accumulated onto existing values.
             let range = (outFeatures >= 32 ? 16 : 0)..<outFeatures
             var sub = [Float](repeating: 1, count: rows * range.count)
             layer.apply(x, rows: rows, inputStride: stride, features: range, output: &sub, accumulate: true)
             let expectedSub = (0..<rows).flatMap { r in range.map { expected[r * outFeatures + $0] + 1 } }
-            expectClose(sub, expectedSub, absolute: 2e-5, relative: 1e-5, "range, packed: \(layer.isPacked)")
+            expectClose(sub, expectedSub, rtol: 1e-5, atol: 2e-5, "range, packed: \(layer.isPacked)")
         }
     }
 
@@ -280,7 +281,7 @@ extension Convolution.Geometry: CustomTestStringConvertible {
             let linear = ReferenceKernels.linear(x, rows: rows, weight: weight.scalars, bias: bias.scalars, inFeatures: k, outFeatures: n)
             var expected = accumulate ? zip(linear, residual).map { $0 + $1 } : linear
             activation.applyPortably(&expected, count: expected.count)
-            expectClose(fused, expected, absolute: 1e-4, relative: 1e-5, "\(activation) accumulate: \(accumulate)")
+            expectClose(fused, expected, rtol: 1e-5, atol: 1e-4, "\(activation) accumulate: \(accumulate)")
         }
     }
 
@@ -301,6 +302,6 @@ extension Convolution.Geometry: CustomTestStringConvertible {
         }
         let expected = ReferenceKernels.linear(x.scalars, rows: rows, weight: layer.weight.scalars, bias: layer.bias!.scalars,
                                                inFeatures: inFeatures, outFeatures: outFeatures)
-        expectClose(serial.scalars, expected, absolute: 1e-4, relative: 1e-5)
+        expectClose(serial.scalars, expected, rtol: 1e-5, atol: 1e-4)
     }
 }

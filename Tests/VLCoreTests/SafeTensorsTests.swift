@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VLCore
 import VLTestSupport
+import VLTesting
 
 @Suite struct SafeTensorsTests {
     @Test("Reads every dtype of a file written by the safetensors library")
@@ -32,7 +33,7 @@ import VLTestSupport
             #expect(file.metadata == ["k": "v \"quoted\""])
             let tolerance: Float = storage == .float32 ? 0 : storage == .float16 ? 1e-3 : 8e-3
             for (name, tensor) in tensors {
-                expectClose(try file[name], tensor, absolute: tolerance, relative: tolerance, name)
+                expectClose(try file[name], tensor, rtol: tolerance, atol: tolerance, name)
             }
         }
     }

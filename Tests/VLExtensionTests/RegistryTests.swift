@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import VLBlocks
 import VLTestSupport
+import VLTesting
 
 /// A connector defined outside VLBlocks (Examples/PixelShuffleConnector: Idefics3's pixel shuffle) registers its
 /// `projector_type` and then loads through VLBlocks' own config path, strictly, and matches transformers'
@@ -24,7 +25,7 @@ import VLTestSupport
         let tokens = try connector(try io["image_features"])
         let expected = try io["tokens"]
         #expect(tokens.shape == [2, 9, 40])
-        #expect(difference(tokens, expected).maxAbsolute <= 1e-5 * expected.scalars.map(abs).max()!)
+        #expect(TensorComparison(tokens, expected).maxAbsoluteError <= 1e-5 * expected.scalars.map(abs).max()!)
         #expect(Set(connector.namedParameters.keys) == ["modality_projection.proj.weight"])
         #expect(try connector.outputTokens(forInputTokens: 24 * 16, grid: PatchGrid(height: 24, width: 16)) == 96)
     }

@@ -2,6 +2,7 @@ import Testing
 import VLCore
 import VLImage
 import VLTestSupport
+import VLTesting
 
 /// Decoding and preprocessing against Pillow 13 and transformers 5.23's PIL image processors
 /// (fixtures from `Tools/reference/make_image_fixtures.py`, real photographs included).
@@ -53,7 +54,7 @@ import VLTestSupport
         let values = try ImageProcessor(.clip, size: 224).pixelValues(image)
         let reference = try Self.expected["chelsea.clip224.pixel_values"]
         #expect(values.shape == [1, 3, 224, 224])
-        expectClose(values, reference, absolute: 1e-3, relative: 1e-3)  // fp16-stored reference
+        expectClose(values, reference, rtol: 1e-3, atol: 1e-3)  // fp16-stored reference
     }
 
     @Test("Alpha composited on white matches transformers' convert_to_rgb")

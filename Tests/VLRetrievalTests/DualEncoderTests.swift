@@ -2,6 +2,7 @@ import Testing
 import VLCore
 import VLRetrieval
 import VLTestSupport
+import VLTesting
 
 /// Text towers and dual encoders against transformers 5.23 (fixtures from `Tools/reference/make_text_fixtures.py`).
 /// Tolerance: max |a - b| <= 1e-4 x max |b| for embeddings, logits and probabilities (the contract), 1e-5 for
@@ -13,7 +14,7 @@ import VLTestSupport
 
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
         guard a.shape == b.shape else { return .infinity }
-        return difference(a, b).maxAbsolute / max(b.scalars.map(abs).max() ?? 1, 1e-12)
+        return TensorComparison(a, b).maxAbsoluteError / max(b.scalars.map(abs).max() ?? 1, 1e-12)
     }
 
     @Test("Text towers: last_hidden_state and the pooled output under both EOS rules, with and without text_model.",

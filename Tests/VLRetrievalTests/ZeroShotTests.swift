@@ -3,13 +3,14 @@ import Testing
 import VLCore
 import VLRetrieval
 import VLTestSupport
+import VLTesting
 
 /// Zero-shot classification end to end (checkpoint folders with tokenizer and processor files) against transformers
 /// 5.23 (`Tools/reference/make_zero_shot_fixtures.py`): text and image embeddings, logits and probabilities to 1e-4.
 @Suite struct ZeroShotTests {
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
         guard a.shape == b.shape else { return .infinity }
-        return difference(a, b).maxAbsolute / max(b.scalars.map(abs).max() ?? 1, 1e-12)
+        return TensorComparison(a, b).maxAbsoluteError / max(b.scalars.map(abs).max() ?? 1, 1e-12)
     }
 
     @Test("Probabilities, logits and embeddings match transformers", arguments: ["clip", "siglip"])

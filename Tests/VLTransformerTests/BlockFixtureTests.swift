@@ -2,6 +2,7 @@ import Testing
 import VLAttention
 import VLCore
 import VLTestSupport
+import VLTesting
 import VLTransformer
 
 /// Single modules against transformers / timm / torch (fixtures from `make_encoder_fixtures.py`).
@@ -17,7 +18,7 @@ import VLTransformer
         let (f, loader) = try Self.loader("attention_separate_qkv")
         let attention = try MultiHeadAttention(loader.root, width: 32, heads: 4, layout: .clip)
         try loader.finish()
-        expectClose(try attention(try f["input"]), try f["output"], absolute: 1e-5, relative: 1e-5)
+        expectClose(try attention(try f["input"]), try f["output"], rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("timm Attention: fused qkv")
@@ -25,7 +26,7 @@ import VLTransformer
         let (f, loader) = try Self.loader("attention_fused_qkv")
         let attention = try MultiHeadAttention(loader.root, width: 32, heads: 4, layout: .timm)
         try loader.finish()
-        expectClose(try attention(try f["input"]), try f["output"], absolute: 1e-5, relative: 1e-5)
+        expectClose(try attention(try f["input"]), try f["output"], rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("nn.MultiheadAttention: cross-attention from shared probes, with and without a mask")
@@ -34,13 +35,13 @@ import VLTransformer
         let attention = try MultiHeadAttention(loader.root, width: 32, heads: 4, layout: .packedInProjection)
         try loader.finish()
         let queries = try f["queries"], context = try f["context"]
-        expectClose(try attention(queries: queries, context: context), try f["output"], absolute: 1e-5, relative: 1e-5)
+        expectClose(try attention(queries: queries, context: context), try f["output"], rtol: 1e-5, atol: 1e-5)
         let masked = try attention(queries: queries, context: context, mask: .additive(try f["additive_mask"]))
-        expectClose(masked, try f["output_masked"], absolute: 1e-5, relative: 1e-5)
+        expectClose(masked, try f["output_masked"], rtol: 1e-5, atol: 1e-5)
         // The same mask as booleans (nonzero = attend).
         let allowed = try Tensor(shape: [2, 3, 7], scalars: try f["additive_mask"].scalars.map { $0 == 0 ? 1 : 0 })
         expectClose(try attention(queries: queries, context: context, mask: .allowed(allowed)), try f["output_masked"],
-                    absolute: 1e-5, relative: 1e-5)
+                    rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("MLP with each activation", arguments: [("quick_gelu", Activation.quickGELU), ("gelu", .gelu), ("gelu_pytorch_tanh", .geluTanh)])
@@ -48,7 +49,7 @@ import VLTransformer
         let (f, loader) = try Self.loader("mlp_\(name)")
         let mlp = try MLP(loader.root, inFeatures: 32, hiddenFeatures: 64, kind: .standard(activation))
         try loader.finish()
-        expectClose(try mlp(try f["input"]), try f["output"], absolute: 1e-5, relative: 1e-5)
+        expectClose(try mlp(try f["input"]), try f["output"], rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("SwiGLU MLP (DINOv2 giant)")
@@ -57,7 +58,7 @@ import VLTransformer
         let hidden = Int(f.metadata["hidden"]!)!
         let mlp = try MLP(loader.root, inFeatures: 32, hiddenFeatures: hidden, kind: .swiGLU, layout: .gateUpDown)
         try loader.finish()
-        expectClose(try mlp(try f["input"]), try f["output"], absolute: 1e-5, relative: 1e-5)
+        expectClose(try mlp(try f["input"]), try f["output"], rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("CLIPEncoderLayer")
@@ -66,7 +67,7 @@ import VLTransformer
         let block = try TransformerBlock(loader.root, keys: .clip, width: 32, heads: 4, attentionLayout: .clip, mlpHidden: 64,
                                          mlpKind: .standard(.quickGELU), epsilon: 1e-5)
         try loader.finish()
-        expectClose(try block(try f["input"]), try f["output"], absolute: 1e-5, relative: 1e-5)
+        expectClose(try block(try f["input"]), try f["output"], rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("Dinov2Layer with LayerScale")
@@ -75,7 +76,7 @@ import VLTransformer
         let block = try TransformerBlock(loader.root, keys: .dinov2, width: 32, heads: 4, attentionLayout: .dinov2, mlpHidden: 128,
                                          mlpKind: .standard(.gelu), epsilon: 1e-6)
         try loader.finish()
-        expectClose(try block(try f["input"]), try f["output"], absolute: 1e-5, relative: 1e-5)
+        expectClose(try block(try f["input"]), try f["output"], rtol: 1e-5, atol: 1e-5)
     }
 
     @Test("Heads that do not divide the width are a configuration error")

@@ -1,6 +1,7 @@
 import Testing
 import VLCore
 import VLTestSupport
+import VLTesting
 import VLTransformer
 
 /// Runs of the same model on the same input: bitwise identical at a fixed thread count; across thread
@@ -33,7 +34,7 @@ import VLTransformer
         let serial = try ComputeThreads.withCount(1) { try tower(pixels).lastHiddenState }
         let scale = serial.scalars.map(abs).max()!
         for threads in [2, 3, 4] {
-            let error = difference(try ComputeThreads.withCount(threads) { try tower(pixels).lastHiddenState }, serial).maxAbsolute
+            let error = TensorComparison(try ComputeThreads.withCount(threads) { try tower(pixels).lastHiddenState }, serial).maxAbsoluteError
             #expect(error <= 1e-6 * scale, "\(threads) threads: \(error)")
         }
     }

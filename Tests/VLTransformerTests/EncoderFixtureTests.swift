@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VLCore
 import VLTestSupport
+import VLTesting
 import VLTransformer
 
 /// Whole towers loaded from checkpoint folders against transformers 5.23 at several resolutions.
@@ -14,7 +15,7 @@ import VLTransformer
 
     static func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
         guard a.shape == b.shape else { return .infinity }
-        return difference(a, b).maxAbsolute / max(b.scalars.map(abs).max() ?? 1, 1e-12)
+        return TensorComparison(a, b).maxAbsoluteError / max(b.scalars.map(abs).max() ?? 1, 1e-12)
     }
 
     @Test("Outputs match transformers at native and other resolutions (OpenBLAS, packed, packed and split)",

@@ -16,13 +16,8 @@ import json
 import os
 
 import torch
-from torch import nn
-from transformers import Blip2QFormerConfig, Idefics2Config, IdeficsConfig
-from transformers.models.blip_2.modeling_blip_2 import Blip2QFormerModel
-from transformers.models.idefics.perceiver import IdeficsPerceiverResampler
-from transformers.models.idefics2.modeling_idefics2 import Idefics2Connector
-
 from common import FIXTURES, randomize_, save, seed_everything
+from learned_query_reference import QFormerConnector, flamingo, idefics2
 
 g = seed_everything(2014)
 
@@ -34,29 +29,6 @@ def write(case, config, state, inputs, outputs):
         json.dump(config, f, indent=2)
     save(f"connectors/{case}/weights.safetensors", state)
     save(f"connectors/{case}/io.safetensors", {**inputs, **outputs})
-
-
-class QFormerConnector(nn.Module):
-    """BLIP-2 from the vision output on: Blip2Model.get_qformer_features + language_projection."""
-
-    def __init__(self, c):
-        super().__init__()
-        qc = Blip2QFormerConfig(hidden_size=c["hidden_size"], num_hidden_layers=c["num_hidden_layers"],
-                                num_attention_heads=c["num_attention_heads"], intermediate_size=c["intermediate_size"],
-                                layer_norm_eps=c["layer_norm_eps"], cross_attention_frequency=c["cross_attention_frequency"],
-                                encoder_hidden_size=c["encoder_hidden_size"])
-        qc._attn_implementation = "eager"
-        self.query_tokens = nn.Parameter(torch.zeros(1, c["num_query_tokens"], c["hidden_size"]))
-        self.qformer = Blip2QFormerModel(qc)
-        self.language_projection = nn.Linear(c["hidden_size"], c["output_hidden_size"])
-
-    def forward(self, image_embeds, attention_mask=None):
-        if attention_mask is None:
-            attention_mask = torch.ones(image_embeds.shape[:-1], dtype=torch.long)
-        query_tokens = self.query_tokens.expand(image_embeds.shape[0], -1, -1)
-        out = self.qformer(query_embeds=query_tokens, encoder_hidden_states=image_embeds,
-                           encoder_attention_mask=attention_mask.long())
-        return self.language_projection(out.last_hidden_state)
 
 
 def features(batch, n, width):
@@ -92,19 +64,6 @@ for case, frequency, layers, mask_keep in [("qformer_every_layer", 1, 2, None), 
 
 # IDEFICS2: GQA ratio 4 (16 heads over 4 kv heads, as Idefics2PerceiverConfig) and 1, a padded context, and a file
 # whose keys carry Idefics2Model's `model.connector.` prefix.
-def idefics2(c):
-    config = Idefics2Config(
-        vision_config={"hidden_size": c["encoder_hidden_size"], "num_attention_heads": 2},
-        text_config={"model_type": "mistral", "hidden_size": c["hidden_size"], "intermediate_size": c["intermediate_size"],
-                     "num_attention_heads": 4, "num_key_value_heads": 2, "hidden_act": "silu", "rms_norm_eps": c["rms_norm_eps"]},
-        perceiver_config={"hidden_size": c["hidden_size"], "resampler_n_latents": c["resampler_n_latents"],
-                          "resampler_depth": c["resampler_depth"], "resampler_n_heads": c["resampler_n_heads"],
-                          "resampler_head_dim": c["resampler_head_dim"], "num_key_value_heads": c["num_key_value_heads"],
-                          "rms_norm_eps": c["rms_norm_eps"], "hidden_act": "silu"})
-    config.perceiver_config._attn_implementation = "eager"
-    return Idefics2Connector(config).eval()
-
-
 for case, heads, kv_heads, mask_keep, prefixed in [("perceiver_idefics2_gqa4", 8, 2, None, False),
                                                    ("perceiver_idefics2_gqa1", 4, 4, None, True),
                                                    ("perceiver_idefics2_padded", 8, 2, [30, 36], False)]:
@@ -131,9 +90,7 @@ for case, heads, kv_heads, mask_keep, prefixed in [("perceiver_idefics2_gqa4", 8
 for case, qk_norms in [("perceiver_flamingo", False), ("perceiver_flamingo_qk_norms", True)]:
     config = {"projector_type": "perceiver-flamingo", "encoder_hidden_size": 24, "resampler_n_latents": 5,
               "resampler_depth": 2, "resampler_n_heads": 3, "resampler_head_dim": 8, "qk_layer_norms_perceiver": qk_norms}
-    hf = IdeficsConfig(vision_config={"embed_dim": 24}, perceiver_config={"qk_layer_norms_perceiver": qk_norms})
-    module = IdeficsPerceiverResampler(hf, 24, config["resampler_depth"], config["resampler_n_heads"],
-                                       config["resampler_head_dim"], config["resampler_n_latents"]).eval()
+    module = flamingo(config)
     randomize_(module, g)
     x = features(2, 37, 24)
     with torch.no_grad():
