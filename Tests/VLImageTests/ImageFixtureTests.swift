@@ -64,8 +64,8 @@ import VLTestSupport
     }
 
     @Test("Bad files give typed errors", arguments: [
-        ("truncated.jpg", "corrupt or truncated"), ("truncated.png", "corrupt or truncated"), ("not_an_image.jpg", "not a PNG or JPEG"),
-        ("empty.png", "not a PNG or JPEG"), ("huge_dimensions.png", "above the limit"), ("zero_width.png", "zero"),
+        ("truncated.jpg", "corrupt or truncated"), ("truncated.png", "corrupt or truncated"), ("not_an_image.jpg", "corrupt or truncated image: GIF"),
+        ("empty.png", "not a PNG, JPEG, WebP, GIF, BMP or TIFF image"), ("huge_dimensions.png", "above the limit"), ("zero_width.png", "zero"),
         ("missing.png", "no such file"),
     ])
     func badFiles(name: String, message: String) {
