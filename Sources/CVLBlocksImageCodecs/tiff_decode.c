@@ -369,7 +369,30 @@ static unsigned char high_byte_or_value(const tiff_shape *shape, unsigned value)
     return (unsigned char)(shape->bits == 16 ? value >> 8 : value);
 }
 
+/// Whole bytes, contiguous, nothing to invert or divide: rows copied (or pixels' leading samples, when extra samples
+/// follow), 16-bit samples reduced to their high byte.
+static int unpack_directly(const tiff_samples *samples, const tiff_shape *shape, vlb_decoded_image *out) {
+    if (samples->planes > 1 || shape->invert || shape->premultiplied || shape->bits < 8) return 0;
+    int channels = vlb_layout_bytes(out->layout);
+    for (uint32_t y = 0; y < shape->height; y++) {
+        const unsigned char *row = samples->bytes + (size_t)y * samples->row_bytes;
+        unsigned char *destination = out->pixels + (size_t)y * shape->width * channels;
+        if (out->layout == VLB_LAYOUT_GREY16 || (shape->bits == 8 && shape->samples == channels)) {
+            memcpy(destination, row, (size_t)shape->width * channels);
+        } else if (shape->bits == 8) {
+            for (uint32_t x = 0; x < shape->width; x++) memcpy(destination + (size_t)x * channels, row + (size_t)x * shape->samples, channels);
+        } else {
+            const uint16_t *values = (const uint16_t *)(const void *)row;  // rows of 16-bit samples are 2-byte aligned
+            for (uint32_t x = 0; x < shape->width; x++) {
+                for (int c = 0; c < channels; c++) destination[(size_t)x * channels + c] = (unsigned char)(values[(size_t)x * shape->samples + c] >> 8);
+            }
+        }
+    }
+    return 1;
+}
+
 static void unpack(const tiff_samples *samples, const tiff_shape *shape, vlb_decoded_image *out) {
+    if (unpack_directly(samples, shape, out)) return;
     int channels = vlb_layout_bytes(out->layout);
     for (uint32_t y = 0; y < shape->height; y++) {
         for (uint32_t x = 0; x < shape->width; x++) {

@@ -38,6 +38,8 @@ struct DecodedPixels {
     var layout: Layout
     /// `width * height * layout.bytesPerPixel` bytes, rows top to bottom.
     var samples: UnsafeBufferPointer<UInt8>
+    /// The same samples as a Swift array, when the decoder made one (BMP): RGB images then need no copy.
+    var ownedSamples: [UInt8]?
     /// For ``Layout/indexed``: 256 RGBA entries (alpha from tRNS or a GIF's transparent index).
     var palette: [UInt8] = []
     var key: TransparencyKey?

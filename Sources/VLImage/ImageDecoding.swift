@@ -23,7 +23,7 @@ enum ImageDecoding {
             }
             return bitmap.samples.withUnsafeBufferPointer { samples in
                 body(DecodedPixels(width: bitmap.width, height: bitmap.height, layout: bitmap.layout, samples: samples,
-                                   palette: bitmap.palette))
+                                   ownedSamples: bitmap.samples, palette: bitmap.palette))
             }
         }
         var decoded = vlb_decoded_image()

@@ -5,79 +5,101 @@ extension DecodedPixels {
     func rgbImage(alpha: RGBImage.AlphaHandling, grey16: RGBImage.Grey16Handling) -> RGBImage {
         let count = width * height
         let composite = alpha == .compositeOnWhite
-        var rgb = [UInt8](repeating: 0, count: count * 3)
-        rgb.withUnsafeMutableBufferPointer { out in
-            let source = samples
-            @inline(__always) func put(_ i: Int, _ r: UInt8, _ g: UInt8, _ b: UInt8) {
-                out[3 * i] = r
-                out[3 * i + 1] = g
-                out[3 * i + 2] = b
+        let transparency = composite ? nil : convertedTransparency
+        if layout == .rgb, !composite || key == nil, let owned = ownedSamples {
+            return RGBImage(checkedWidth: width, height: height, pixels: owned, transparentColor: transparency)
+        }
+        let rgb = [UInt8](unsafeUninitializedCapacity: count * 3) { buffer, initialized in
+            convert(into: buffer.baseAddress!, count: count, composite: composite, grey16: grey16)
+            initialized = count * 3
+        }
+        return RGBImage(checkedWidth: width, height: height, pixels: rgb, transparentColor: transparency)
+    }
+
+    private func convert(into out: UnsafeMutablePointer<UInt8>, count: Int, composite: Bool, grey16: RGBImage.Grey16Handling) {
+        guard count > 0, let source = samples.baseAddress else { return }
+        switch layout {
+        case .grey:
+            // Pillow compares the key's low byte with the 8-bit sample (a 2- or 4-bit PNG's key is not scaled).
+            var key: Int = -1
+            if composite, case .grey(let value)? = self.key { key = Int(value & 0xFF) }
+            for i in 0..<count {
+                let v = source[i]
+                let w = Int(v) == key ? 255 : v
+                out[3 * i] = w
+                out[3 * i + 1] = w
+                out[3 * i + 2] = w
             }
-            @inline(__always) func put(_ i: Int, _ r: UInt8, _ g: UInt8, _ b: UInt8, alpha a: UInt8) {
-                if a == 255 {
-                    put(i, r, g, b)
+        case .greyAlpha:
+            for i in 0..<count {
+                let v = composite ? WhiteComposite(alpha: source[2 * i + 1]).apply(source[2 * i]) : source[2 * i]
+                out[3 * i] = v
+                out[3 * i + 1] = v
+                out[3 * i + 2] = v
+            }
+        case .rgb:
+            out.update(from: source, count: 3 * count)
+            if composite, case .rgb(let r, let g, let b)? = key {
+                let (kr, kg, kb) = (UInt8(truncatingIfNeeded: r), UInt8(truncatingIfNeeded: g), UInt8(truncatingIfNeeded: b))
+                for i in 0..<count where out[3 * i] == kr && out[3 * i + 1] == kg && out[3 * i + 2] == kb {
+                    out[3 * i] = 255
+                    out[3 * i + 1] = 255
+                    out[3 * i + 2] = 255
+                }
+            }
+        case .rgba:
+            for i in 0..<count {
+                let s = source + 4 * i, d = out + 3 * i
+                if composite && s[3] != 255 {
+                    let white = WhiteComposite(alpha: s[3])
+                    d[0] = white.apply(s[0])
+                    d[1] = white.apply(s[1])
+                    d[2] = white.apply(s[2])
                 } else {
-                    put(i, RGBImage.compositeOnWhite(r, alpha: a), RGBImage.compositeOnWhite(g, alpha: a),
-                        RGBImage.compositeOnWhite(b, alpha: a))
+                    d[0] = s[0]
+                    d[1] = s[1]
+                    d[2] = s[2]
                 }
             }
-            switch layout {
-            case .grey:
-                // Pillow compares the key's low byte with the 8-bit sample (a 2- or 4-bit PNG's key is not scaled).
-                let key: UInt8? = if composite, case .grey(let value)? = key { UInt8(truncatingIfNeeded: value) } else { nil }
+        case .cmyk:
+            for i in 0..<count {
+                let s = source + 4 * i, d = out + 3 * i
+                let nk = 255 - Int(s[3])
+                d[0] = Self.cmykToRGB(s[0], nk)
+                d[1] = Self.cmykToRGB(s[1], nk)
+                d[2] = Self.cmykToRGB(s[2], nk)
+            }
+        case .grey16:
+            var greyKey: Int = -1
+            if composite, case .grey(let value)? = key { greyKey = Int(value) }
+            let values = UnsafeRawPointer(source)
+            for i in 0..<count {
+                let native = values.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
+                var v = Self.eightBits(native, grey16)
+                // Clipping: Pillow compares the clipped sample with the key's low byte; scaling compares 16 bits.
+                if greyKey >= 0, grey16 == .clip ? Int(v) == greyKey & 0xFF : Int(native) == greyKey { v = 255 }
+                out[3 * i] = v
+                out[3 * i + 1] = v
+                out[3 * i + 2] = v
+            }
+        case .indexed:
+            // The palette as RGB, with colours composited on white ahead for the image's 256 possible values.
+            var table = [UInt8](repeating: 0, count: 768)
+            for e in 0..<256 {
+                let a = palette[4 * e + 3]
+                let white = WhiteComposite(alpha: composite ? a : 255)
+                for c in 0..<3 { table[3 * e + c] = composite && a != 255 ? white.apply(palette[4 * e + c]) : palette[4 * e + c] }
+            }
+            table.withUnsafeBufferPointer { entries in
+                let rgb = entries.baseAddress!
                 for i in 0..<count {
-                    let v = source[i]
-                    if v == key { put(i, 255, 255, 255) } else { put(i, v, v, v) }
-                }
-            case .greyAlpha:
-                for i in 0..<count {
-                    let v = source[2 * i]
-                    if composite { put(i, v, v, v, alpha: source[2 * i + 1]) } else { put(i, v, v, v) }
-                }
-            case .rgb:
-                var rgbKey: (UInt8, UInt8, UInt8)?
-                if composite, case .rgb(let r, let g, let b)? = key {
-                    rgbKey = (UInt8(truncatingIfNeeded: r), UInt8(truncatingIfNeeded: g), UInt8(truncatingIfNeeded: b))
-                }
-                for i in 0..<count {
-                    let (r, g, b) = (source[3 * i], source[3 * i + 1], source[3 * i + 2])
-                    if let k = rgbKey, k.0 == r, k.1 == g, k.2 == b { put(i, 255, 255, 255) } else { put(i, r, g, b) }
-                }
-            case .rgba:
-                for i in 0..<count {
-                    let (r, g, b) = (source[4 * i], source[4 * i + 1], source[4 * i + 2])
-                    if composite { put(i, r, g, b, alpha: source[4 * i + 3]) } else { put(i, r, g, b) }
-                }
-            case .cmyk:
-                for i in 0..<count {
-                    let k = source[4 * i + 3]
-                    put(i, Self.cmykToRGB(source[4 * i], k), Self.cmykToRGB(source[4 * i + 1], k), Self.cmykToRGB(source[4 * i + 2], k))
-                }
-            case .grey16:
-                var greyKey: UInt32?
-                if composite, case .grey(let value)? = key { greyKey = value }
-                for i in 0..<count {
-                    let value = UInt16(source[2 * i]) | UInt16(source[2 * i + 1]) << 8
-                    let native = UInt16(littleEndian: value)
-                    let v = Self.eightBits(native, grey16)
-                    // Clipping: Pillow compares the clipped sample with the key's low byte; scaling compares 16 bits.
-                    let transparent = greyKey.map { grey16 == .clip ? UInt32(v) == $0 & 0xFF : UInt32(native) == $0 } ?? false
-                    if transparent { put(i, 255, 255, 255) } else { put(i, v, v, v) }
-                }
-            case .indexed:
-                palette.withUnsafeBufferPointer { entries in
-                    for i in 0..<count {
-                        let e = 4 * Int(source[i])
-                        if composite {
-                            put(i, entries[e], entries[e + 1], entries[e + 2], alpha: entries[e + 3])
-                        } else {
-                            put(i, entries[e], entries[e + 1], entries[e + 2])
-                        }
-                    }
+                    let e = rgb + 3 * Int(source[i]), d = out + 3 * i
+                    d[0] = e[0]
+                    d[1] = e[1]
+                    d[2] = e[2]
                 }
             }
         }
-        return RGBImage(checkedWidth: width, height: height, pixels: rgb, transparentColor: composite ? nil : convertedTransparency)
     }
 
     /// The `info["transparency"]` Pillow leaves on the image after `convert("RGB")`, as the colour it makes
@@ -110,12 +132,10 @@ extension DecodedPixels {
         }
     }
 
-    /// One channel of Pillow's `cmyk2rgb`: `255 - k - c (255 - k) / 255` with its rounding division.
-    @inline(__always) static func cmykToRGB(_ ink: UInt8, _ black: UInt8) -> UInt8 {
-        let nk = 255 - Int(black)
+    /// One channel of Pillow's `cmyk2rgb`: `255 - k - c (255 - k) / 255` with its rounding division (`nk = 255 - k`).
+    @inline(__always) static func cmykToRGB(_ ink: UInt8, _ nk: Int) -> UInt8 {
         let t = Int(ink) * nk + 128
-        let product = ((t >> 8) + t) >> 8
-        return UInt8(clamping: nk - product)
+        return UInt8(clamping: nk - (((t >> 8) + t) >> 8))
     }
 
     /// A 16-bit grey sample in 8 bits: Pillow's `I;16` to `RGB` (values above 255 become 255), or its high byte.
@@ -124,5 +144,28 @@ extension DecodedPixels {
         case .clip: value > 255 ? 255 : UInt8(value)
         case .scale: UInt8(value >> 8)
         }
+    }
+}
+
+/// PIL's `alpha_composite` of a pixel over opaque white, for one alpha: 7-bit fixed point, rounding division by 255
+/// (its coefficients computed once for the pixel's three channels).
+struct WhiteComposite {
+    private let coefficient1: UInt32
+    private let coefficient2: UInt32
+    private let transparent: Bool
+
+    @inline(__always) init(alpha: UInt8) {
+        let precision: UInt32 = 7
+        let a = UInt32(alpha)
+        let outA255 = a * 255 + 255 * (255 - a)
+        transparent = alpha == 0
+        coefficient1 = a * 255 * 255 * (1 << precision) / outA255
+        coefficient2 = 255 * (1 << precision) - coefficient1
+    }
+
+    @inline(__always) func apply(_ value: UInt8) -> UInt8 {
+        if transparent { return 255 }
+        let t = UInt32(value) * coefficient1 + 255 * coefficient2 + (0x80 << 7)
+        return UInt8(truncatingIfNeeded: (((t >> 8) + t) >> 8) >> 7)
     }
 }

@@ -39,18 +39,4 @@ public struct RGBImage: Sendable, Equatable {
     /// The largest image decoded by default: PIL's decompression-bomb limit, 89,478,485 pixels
     /// (a 9459 x 9459 square); larger images are refused before their pixels are decoded.
     public static let defaultPixelLimit = 89_478_485
-
-    /// One channel of PIL's `alpha_composite(white, pixel)`: 7-bit fixed point, rounding division by 255.
-    static func compositeOnWhite(_ value: UInt8, alpha: UInt8) -> UInt8 {
-        if alpha == 0 { return 255 }
-        let precision: UInt32 = 7
-        let a = UInt32(alpha)
-        let blend = 255 * (255 - a)
-        let outA255 = a * 255 + blend
-        let coefficient1 = a * 255 * 255 * (1 << precision) / outA255
-        let coefficient2 = 255 * (1 << precision) - coefficient1
-        let t = UInt32(value) * coefficient1 + 255 * coefficient2 + (0x80 << precision)
-        let divided = ((t >> 8) + t) >> 8
-        return UInt8(truncatingIfNeeded: divided >> precision)
-    }
 }

@@ -71,4 +71,22 @@ import VLTestSupport
         #expect(result.stderr.contains(path) && result.stderr.contains(message), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
+
+    @Test("bench decode times each file and saves what it decoded as PNG")
+    func benchDecode() throws {
+        let folder = Self.temporary("decoded")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let files = ["tiff_cmyk.tif", "gif_offset_frame.gif"].map { Fixtures.path("images/formats/\($0)") }
+        let result = try CLIRunner.run(["bench", "decode"] + files + ["--runs", "2", "--json", "--save-png", folder])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2 && lines[0].contains(#""format": "TIFF""#) && lines[1].contains(#""format": "GIF""#))
+        for file in files {
+            let saved = try RGBImage(contentsOf: folder + "/" + (file as NSString).lastPathComponent + ".png")
+            #expect(saved == (try RGBImage(contentsOf: file)), "\(file)")
+        }
+        let missing = try CLIRunner.run(["bench", "decode", folder + "/missing.gif"])
+        #expect(missing.status == 1 && missing.stderr.contains("missing.gif"))
+    }
 }
