@@ -10,7 +10,10 @@ if [ ${#targets[@]} -eq 0 ]; then targets=(FuzzSafeTensors FuzzConfigs FuzzShard
 # One product at a time: a plain `swift build` would also build the root package's `vlblocks` executable, whose
 # top-level code does not compile with -parse-as-library.
 for target in "${targets[@]}"; do
-  swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --product "$target" >&2
+  # -Xcc: VLBlocks' own C (the image codec shim) gets coverage feedback and AddressSanitizer too; the system libraries
+  # behind it are not instrumented.
+  swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
+    -Xcc -fsanitize=fuzzer-no-link,address --product "$target" >&2
 done
 fixtures=../Tests/Fixtures
 seed() {
@@ -31,6 +34,7 @@ for target in "${targets[@]}"; do
   echo "== $target: $runs runs" >&2
   max_len=65536
   case "$target" in FuzzImages|FuzzWebP|FuzzGIF|FuzzBMP|FuzzTIFF) max_len=16384 ;; esac  # decoding dominates; small images explore as much
-  VLBLOCKS_FUZZ_SHARDS=$fixtures/encoders/dinov2_registers_sharded ASAN_OPTIONS=detect_leaks=1 .build/release/$target -runs="$runs" -max_len=$max_len -rss_limit_mb=2048 -print_final_stats=1 \
+  # SWIFT_BACKTRACE: a Swift trap is reported by libFuzzer with its stack (the runtime's backtracer trips ASan).
+  VLBLOCKS_FUZZ_SHARDS=$fixtures/encoders/dinov2_registers_sharded ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no .build/release/$target -runs="$runs" -max_len=$max_len -rss_limit_mb=2048 -print_final_stats=1 \
     .corpus/$target 2>&1 | grep -E "^#[0-9]+ +DONE|stat::|ERROR|SUMMARY|crash|leak" || true
 done

@@ -15,6 +15,7 @@ typedef struct {
     size_t size;
     uint64_t offset;
     vlb_decoded_image *out;
+    unsigned long max_pixels;
     int failed;  // libtiff reported an error (the first message is kept)
 } tiff_source;
 
@@ -298,6 +299,11 @@ static int read_tiles(TIFF *tiff, const tiff_shape *shape, tiff_samples *samples
         vlb_set_message(source->out, "TIFF", "bad tile geometry %ux%u", tile_width, tile_height);
         return VLB_IMAGE_CORRUPT;
     }
+    // A tile larger than the whole image allowed would make the tile buffer the allocation the pixel limit prevents.
+    if ((uint64_t)tile_width * tile_height > (uint64_t)source->max_pixels && (uint64_t)tile_width * tile_height > (1u << 20)) {
+        vlb_set_message(source->out, "TIFF", "tiles of %ux%u pixels exceed the pixel limit", tile_width, tile_height);
+        return VLB_IMAGE_TOO_LARGE;
+    }
     int per_plane_samples = samples->planes > 1 ? 1 : shape->samples;
     size_t pixel_bits = (size_t)per_plane_samples * shape->bits;
     if (((size_t)tile_width * pixel_bits) % 8 != 0) {
@@ -480,7 +486,7 @@ int vlb_tiff_decode(const unsigned char *data, size_t size, unsigned long max_pi
         vlb_set_message(out, "TIFF", "missing II/MM byte-order mark");
         return VLB_IMAGE_CORRUPT;
     }
-    tiff_source source = {data, size, 0, out, 0};
+    tiff_source source = {data, size, 0, out, max_pixels, 0};
     TIFF *tiff = open_source(&source);
     if (!tiff) {
         if (!source.failed) vlb_set_message(out, "TIFF", "not a readable TIFF");

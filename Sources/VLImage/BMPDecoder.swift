@@ -79,9 +79,9 @@ struct BMPDecoder {
             throw Failure(kind: .unsupported, reason: "\(headerSize)-byte header")
         }
         guard width > 0, height > 0 else { throw Failure(kind: .empty, reason: "\(width)x\(height)") }
-        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-        guard !overflow, pixels <= pixelLimit else {
-            throw Failure(kind: .tooLarge, reason: "\(width)x\(height) is \(width * height) pixels, above the limit of \(pixelLimit)")
+        let pixels = UInt64(width) * UInt64(height)  // sides are below 2^32
+        guard pixels <= UInt64(pixelLimit) else {
+            throw Failure(kind: .tooLarge, reason: "\(width)x\(height) is \(pixels) pixels, above the limit of \(pixelLimit)")
         }
         if colors == 0 { colors = bits < 63 ? 1 << bits : Int.max }
         if offset == 14 + headerSize && bits <= 8 { offset += paletteEntrySize * colors }

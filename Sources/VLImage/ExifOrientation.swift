@@ -23,6 +23,10 @@ public enum ExifOrientation: Int, Sendable {
         case (0x4D, 0x4D): littleEndian = false
         default: return nil
         }
+        func u8(_ offset: Int) -> Int? {
+            guard offset >= 0, offset < exif.count else { return nil }
+            return Int(exif[start + offset])
+        }
         func u16(_ offset: Int) -> Int? {
             guard offset >= 0, offset + 2 <= exif.count else { return nil }
             let (a, b) = (Int(exif[start + offset]), Int(exif[start + offset + 1]))
@@ -40,7 +44,7 @@ public enum ExifOrientation: Int, Sendable {
             guard tag == 0x0112 else { continue }
             // One BYTE, SHORT, LONG, SSHORT or SLONG value, stored at the start of the value field.
             switch (type, items) {
-            case (1, 1): found = Int(exif[start + base + 8])
+            case (1, 1): found = u8(base + 8)
             case (3, 1): found = u16(base + 8)
             case (4, 1): found = u32(base + 8)
             case (8, 1): found = u16(base + 8).map { Int(Int16(truncatingIfNeeded: $0)) }
