@@ -198,11 +198,13 @@ struct BMPDecoder {
                     let y = topDown ? row : height - 1 - row
                     let base = y * width * channels
                     switch format {
+                    case .palette(8):
+                        (out.baseAddress! + base).update(from: file.baseAddress! + source, count: width)
                     case .palette(let bits):
                         for x in 0..<width {
                             let bit = x * bits
                             let byte = file[source + bit / 8]
-                            out[base + x] = bits == 8 ? byte : (byte >> UInt8(8 - bits - bit % 8)) & UInt8((1 << bits) - 1)
+                            out[base + x] = (byte >> UInt8(8 - bits - bit % 8)) & UInt8((1 << bits) - 1)
                         }
                     case .bgr15, .bgr16:
                         let green6 = if case .bgr16 = format { true } else { false }

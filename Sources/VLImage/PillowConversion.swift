@@ -47,10 +47,16 @@ extension DecodedPixels {
                     out[3 * i + 2] = 255
                 }
             }
+        case .rgba where !composite:
+            for i in 0..<count {
+                out[3 * i] = source[4 * i]
+                out[3 * i + 1] = source[4 * i + 1]
+                out[3 * i + 2] = source[4 * i + 2]
+            }
         case .rgba:
             for i in 0..<count {
                 let s = source + 4 * i, d = out + 3 * i
-                if composite && s[3] != 255 {
+                if s[3] != 255 {
                     let white = WhiteComposite(alpha: s[3])
                     d[0] = white.apply(s[0])
                     d[1] = white.apply(s[1])
