@@ -63,11 +63,17 @@ let package = Package(
             dependencies: ["VLCore", "VLConnectors"],
             swiftSettings: strictSwift
         ),
-        // PNG/JPEG decoding through the system's libpng and libjpeg-turbo (Debian libpng-dev,
-        // libjpeg62-turbo-dev); their setjmp/longjmp error handling stays in this C shim.
+        // libwebp and libtiff through pkg-config (Debian libwebp-dev, libtiff-dev).
+        .systemLibrary(name: "CVLBlocksWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CVLBlocksTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        // Image decoding through the system's libpng, libjpeg-turbo, libwebp, giflib and libtiff (Debian libpng-dev,
+        // libjpeg62-turbo-dev, libwebp-dev, libgif-dev, libtiff-dev); their error handling (libpng's and libjpeg's
+        // setjmp/longjmp, libtiff's handlers) stays in this C shim. giflib and libjpeg ship no pkg-config file on
+        // every distribution, so they are linked by name, as libpng is.
         .target(
             name: "CVLBlocksImageCodecs",
-            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]
+            dependencies: ["CVLBlocksWebP", "CVLBlocksTIFF"],
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("gif")]
         ),
         .target(name: "VLImage", dependencies: ["VLCore", "CVLBlocksImageCodecs"], swiftSettings: strictSwift),
         // Tokenizers: CLIP's byte-level BPE and SigLIP's SentencePiece unigram, in Swift (Foundation only).

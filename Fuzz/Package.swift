@@ -17,5 +17,9 @@ let package = Package(
         .executableTarget(name: "FuzzConfigs", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "FuzzShardedIndex", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "FuzzImages", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzWebP", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzGIF", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzBMP", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzTIFF", dependencies: ["FuzzTargets"]),
     ]
 )

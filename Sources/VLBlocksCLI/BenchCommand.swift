@@ -1,12 +1,13 @@
 import ArgumentParser
 import VLBlocks
 
-/// `vlblocks bench`: timings of encoders and connectors.
+/// `vlblocks bench`: timings of encoders, connectors, text towers, tokenizers and image decoding.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time encoders, connectors, text towers and tokenizers (release builds; random weights of the real sizes).",
-        subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self, BenchTextCommand.self, BenchTokenizeCommand.self]
+        abstract: "Time encoders, connectors, text towers, tokenizers (release builds; random weights of the real sizes) and image decoding.",
+        subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self, BenchTextCommand.self, BenchTokenizeCommand.self,
+                      BenchDecodeCommand.self]
     )
 }
 

@@ -8,9 +8,9 @@ struct EmbedCommand: ParsableCommand {
         commandName: "embed",
         abstract: "Embed an image collection (or texts) with a CLIP, SigLIP or DINOv2 checkpoint.",
         discussion: """
-            Images: each PATH is an image file or a folder searched recursively for .png, .jpg and .jpeg (any case); the
-            list is sorted by path (bytewise). Each image is preprocessed as the checkpoint's preprocessor_config.json
-            says. The output holds embeddings [N, D] (fp32, L2-normalised) and metadata: images (JSON array of the
+            Images: each PATH is an image file or a folder searched recursively for .png, .jpg, .jpeg, .webp, .gif, .bmp,
+            .tif and .tiff (any case); the list is sorted by path (bytewise). Each file is decoded by its bytes, not its
+            name, as Pillow 13 reads it, and preprocessed as the checkpoint's preprocessor_config.json says. The output holds embeddings [N, D] (fp32, L2-normalised) and metadata: images (JSON array of the
             paths), embedding (clip.image_embeds, clip.pooler_output, siglip.pooler_output or dinov2.cls), checkpoint,
             failed (JSON array of {"path", "error"} for files that could not be decoded: skipped, never fatal).
             --shard I/N embeds the I-th of N contiguous near-equal slices of the sorted list; the shards' embeddings
@@ -28,6 +28,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Images (default 8) or texts (64) per forward pass.") var batch: Int?
     @Option(help: "Threads for VLBlocks' kernels (default: all cores).") var threads: Int?
     @Option(help: "Embed the I-th of N slices of the sorted image list (0-based), e.g. 3/16.") var shard: String?
+    @Option(help: "16-bit grey images: clip (as Pillow and the pipelines) or scale (the high byte).")
+    var grey16: RGBImage.Grey16Handling = .clip
     @Flag(help: "No progress line.") var quiet = false
 
     func validate() throws {
@@ -61,7 +63,7 @@ struct EmbedCommand: ParsableCommand {
         }
         let progress = quiet ? nil : RateProgress(total: collection.paths.count, unit: "images")
         let start = Date()
-        let result = try embedder.embed(files: collection.paths, batch: batch ?? 8) { done, total in progress?.update(done) }
+        let result = try embedder.embed(files: collection.paths, batch: batch ?? 8, grey16: grey16) { done, total in progress?.update(done) }
         progress?.finish()
         if !quiet {
             let seconds = Date().timeIntervalSince(start)

@@ -26,11 +26,14 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "A safetensors file holding pixel_values [B, 3, H, W], already normalised.")
     var pixels: String?
 
-    @Option(help: "A PNG or JPEG image to preprocess and encode (instead of --pixels).")
+    @Option(help: "A PNG, JPEG, WebP, GIF, BMP or TIFF image to preprocess and encode (instead of --pixels).")
     var image: String?
 
     @Option(help: "With --image: transparent pixels are dropped or composited on white.")
     var alpha: RGBImage.AlphaHandling = .drop
+
+    @Option(help: "With --image: 16-bit grey is clipped (as Pillow and the pipelines) or scaled to its high byte.")
+    var grey16: RGBImage.Grey16Handling = .clip
 
     @Option(help: "Where to write the outputs (safetensors).")
     var output: String
@@ -61,7 +64,7 @@ struct EncodeCommand: ParsableCommand {
         let values: Tensor
         if let image {
             let processor = try ImageProcessor.forCheckpoint(directory: checkpoint, tower: configuration)
-            values = try processor.pixelValues(try RGBImage(contentsOf: image, alpha: alpha))
+            values = try processor.pixelValues(try RGBImage(contentsOf: image, alpha: alpha, grey16: grey16))
         } else {
             values = try SafeTensorsFile(path: pixels!).requiredTensor("pixel_values")
         }

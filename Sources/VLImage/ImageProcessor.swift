@@ -61,12 +61,13 @@ public struct ImageProcessor: Sendable, Equatable {
     /// pixels in all (a thin image resized by its shortest edge would otherwise ask for terabytes).
     public static let maximumSide = 16_384
 
-    /// The 8-bit image after resizing and cropping (before rescaling and normalising).
+    /// The 8-bit image after resizing and cropping (before rescaling and normalising). First, as the processors'
+    /// `convert_to_rgb` does, pixels of the image's ``RGBImage/transparentColor`` become white.
     /// - Throws: ``ImageError/empty(file:)`` for an image without pixels; ``ImageError/tooLarge(file:reason:)``
     ///   when a target size is not positive or the resized image would exceed the limits (``maximumSide``).
     public func resizedAndCropped(_ image: RGBImage) throws(ImageError) -> RGBImage {
         guard image.width > 0, image.height > 0 else { throw .empty(file: "<image>") }
-        var result = image
+        var result = image.transparentColorOnWhite()
         switch resize {
         case .shortestEdge(let length)?:
             let (w, h) = (image.width, image.height)
@@ -77,10 +78,10 @@ public struct ImageProcessor: Sendable, Equatable {
             }
             let (outW, outH) = w <= h ? (length, Int(newLong)) : (Int(newLong), length)
             try Self.checkTarget(width: outW, height: outH, step: "resize")
-            result = PillowResize.bicubic(image, width: outW, height: outH)
+            result = PillowResize.bicubic(result, width: outW, height: outH)
         case .exact(let height, let width)?:
             try Self.checkTarget(width: width, height: height, step: "resize")
-            result = PillowResize.bicubic(image, width: width, height: height)
+            result = PillowResize.bicubic(result, width: width, height: height)
         case nil:
             break
         }

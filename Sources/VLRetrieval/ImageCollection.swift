@@ -1,10 +1,13 @@
 import Foundation
+import VLImage
 
 /// The image files of a collection: files given directly, and folders searched recursively for image extensions,
 /// in one order every run and every shard agrees on (sorted by path, bytewise).
 public struct ImageCollection: Sendable, Equatable {
-    /// File name extensions that count as images in folders (compared case-insensitively).
-    public static let imageExtensions = ["png", "jpg", "jpeg"]
+    /// File name extensions that count as images in folders (compared case-insensitively): those of every format
+    /// ``ImageFormat`` reads (`png`, `jpg`, `jpeg`, `webp`, `gif`, `bmp`, `tif`, `tiff`). The files themselves are
+    /// decoded by their bytes, not their names.
+    public static let imageExtensions = ImageFormat.allCases.flatMap(\.fileExtensions)
 
     /// The image paths: each PATH as given, joined with the path below it for files found in folders.
     public let paths: [String]
@@ -61,7 +64,8 @@ public enum CollectionError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .missing(let path): "\(path): no such file or folder"
         case .unreadable(let path): "\(path): cannot be listed"
-        case .empty(let paths): "no .png, .jpg or .jpeg files in \(paths.joined(separator: ", "))"
+        case .empty(let paths):
+            "no image files (\(ImageCollection.imageExtensions.map { "." + $0 }.joined(separator: ", "))) in \(paths.joined(separator: ", "))"
         case .shard(let index, let count): "shard \(index)/\(count) is out of range (0 <= I < N)"
         }
     }

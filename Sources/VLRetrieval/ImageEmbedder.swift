@@ -62,13 +62,13 @@ public struct ImageEmbedder: Sendable {
     /// Embeds image files in batches of `batch`, decoding and preprocessing the next batch while the current one
     /// encodes. Files that cannot be decoded are skipped and listed in the result's `failed`.
     /// - Parameter progress: called after each batch with the images done and the total.
-    public func embed(files: [String], batch: Int = 8, alpha: RGBImage.AlphaHandling = .drop,
+    public func embed(files: [String], batch: Int = 8, alpha: RGBImage.AlphaHandling = .drop, grey16: RGBImage.Grey16Handling = .clip,
                       progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> EmbeddingFile {
         let batches = stride(from: 0, to: files.count, by: max(batch, 1)).map { Array(files[$0..<min($0 + max(batch, 1), files.count)]) }
         var rows: [Tensor] = []
         var items: [String] = []
         var failed: [EmbeddingFile.Failure] = []
-        let decoder = BatchDecoder(processor: processor, alpha: alpha)
+        let decoder = BatchDecoder(processor: processor, alpha: alpha, grey16: grey16)
         var pending = batches.first.map { decoder.start($0) }
         for index in batches.indices {
             let decoded = pending!.wait()
@@ -120,20 +120,22 @@ final class BatchDecoder: Sendable {
 
     let processor: ImageProcessor
     let alpha: RGBImage.AlphaHandling
+    let grey16: RGBImage.Grey16Handling
     private let queue = DispatchQueue(label: "vlblocks.embed.decode")
 
-    init(processor: ImageProcessor, alpha: RGBImage.AlphaHandling) {
+    init(processor: ImageProcessor, alpha: RGBImage.AlphaHandling, grey16: RGBImage.Grey16Handling) {
         self.processor = processor
         self.alpha = alpha
+        self.grey16 = grey16
     }
 
     func start(_ paths: [String]) -> Job {
         let job = Job()
-        queue.async { [processor, alpha] in
+        queue.async { [processor, alpha, grey16] in
             var decoded = Decoded()
             for path in paths {
                 do {
-                    let image = try RGBImage(contentsOf: path, alpha: alpha)
+                    let image = try RGBImage(contentsOf: path, alpha: alpha, grey16: grey16)
                     decoded.images.append((path, try processor.pixelValues(image)))
                 } catch {
                     decoded.failures.append(EmbeddingFile.Failure(path: path, error: "\(error)"))

@@ -14,12 +14,13 @@ import VLTestSupport
         return folder
     }
 
-    /// A folder of four fixture images (one in a subfolder) and a truncated PNG.
+    /// A folder of six fixture images (two in a subfolder; a WebP and a GIF among them) and a truncated PNG.
     static func collection(in folder: String) throws -> String {
         let images = folder + "/images"
         try FileManager.default.createDirectory(atPath: images + "/more", withIntermediateDirectories: true)
         for (source, target) in [("chelsea.png", "a.png"), ("coffee.jpg", "b.JPG"), ("rocket.jpg", "more/c.jpeg"),
-                                 ("astronaut_grey.png", "d.png"), ("bad/truncated.png", "broken.png")] {
+                                 ("astronaut_grey.png", "d.png"), ("formats/webp_lossy_alpha.webp", "e.webp"),
+                                 ("formats/gif_transparent.gif", "more/f.GIF"), ("bad/truncated.png", "broken.png")] {
             try FileManager.default.copyItem(atPath: Fixtures.path("images/" + source), toPath: images + "/" + target)
         }
         return images
@@ -36,9 +37,9 @@ import VLTestSupport
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("skipped \(images)/broken.png"))
         let file = try EmbeddingFile(reading: [folder + "/all.safetensors"])
-        #expect(file.items == ["a.png", "b.JPG", "d.png", "more/c.jpeg"].map { images + "/" + $0 })
+        #expect(file.items == ["a.png", "b.JPG", "d.png", "e.webp", "more/c.jpeg", "more/f.GIF"].map { images + "/" + $0 })
         #expect(file.embedding == "dinov2.cls" && file.checkpoint == "dinov2" && file.failed.map(\.path) == [images + "/broken.png"])
-        #expect(file.embeddings.shape == [4, 32])
+        #expect(file.embeddings.shape == [6, 32])
         var shards: [String] = []
         for index in 0..<3 {
             let path = folder + "/shard-\(index).safetensors"
@@ -58,7 +59,7 @@ import VLTestSupport
         try FileManager.default.copyItem(atPath: Fixtures.path("images/bad/truncated.png"), toPath: folder + "/only-bad.png")
         let checkpoint = Fixtures.path("embeddings/siglip")
         let cases: [([String], Int32, String)] = [
-            (["--images", folder + "/empty"], 1, "no .png, .jpg or .jpeg files"),
+            (["--images", folder + "/empty"], 1, "no image files (.png, .jpg, .jpeg, .webp, .gif, .bmp, .tif, .tiff)"),
             (["--images", folder + "/only-bad.png"], 1, "no image could be embedded"),
             (["--images", folder + "/missing"], 1, "no such file or folder"),
             (["--images", folder + "/empty", "--shard", "3/3"], 64, "--shard takes I/N"),

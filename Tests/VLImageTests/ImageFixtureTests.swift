@@ -65,8 +65,8 @@ import VLTesting
     }
 
     @Test("Bad files give typed errors", arguments: [
-        ("truncated.jpg", "corrupt or truncated"), ("truncated.png", "corrupt or truncated"), ("not_an_image.jpg", "not a PNG or JPEG"),
-        ("empty.png", "not a PNG or JPEG"), ("huge_dimensions.png", "above the limit"), ("zero_width.png", "zero"),
+        ("truncated.jpg", "corrupt or truncated"), ("truncated.png", "corrupt or truncated"), ("not_an_image.jpg", "corrupt or truncated image: GIF"),
+        ("empty.png", "not a PNG, JPEG, WebP, GIF, BMP or TIFF image"), ("huge_dimensions.png", "above the limit"), ("zero_width.png", "zero"),
         ("missing.png", "no such file"),
     ])
     func badFiles(name: String, message: String) {
@@ -88,5 +88,16 @@ import VLTesting
         #expect(ExifOrientation(exif: exif) == .left)
         #expect(ExifOrientation(exif: Array(exif.prefix(12))) == .up)
         #expect(ExifOrientation(exif: []) == .up)
+        // Little-endian, the value as BYTE and LONG, behind one or two "Exif\0\0" prefixes (as Pillow strips them).
+        let byte: [UInt8] = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 1, 0, 1, 0, 0, 0, 6, 0, 0, 0]
+        #expect(ExifOrientation(exif: byte) == .right)
+        #expect(ExifOrientation(exif: Array("Exif\0\0Exif\0\0".utf8) + byte) == .right)
+        var long = byte
+        long[12] = 4
+        long[18] = 3
+        #expect(ExifOrientation(exif: long) == .down)
+        // An entry whose value field is cut off (found by FuzzWebP: it read past the block) reads as no orientation.
+        #expect(ExifOrientation(exif: Array(byte.prefix(18))) == .up)
+        #expect(ExifOrientation(exif: Array(byte.prefix(19))) == .right)
     }
 }

@@ -115,9 +115,29 @@ import VLTestSupport
 
     @Test func images() {
         let seeds = Self.corpus(["images/coffee_exif_rotate.jpg", "images/coffee_palette.png", "images/coffee_progressive.jpg",
-                                 "images/astronaut_grey.png"])
+                                 "images/astronaut_grey.png", "images/formats/jpeg_ycck.jpg", "images/formats/png_grey16_trns.png"])
         let accepted = Self.run(seed: 4, corpus: seeds) { bytes in (try? RGBImage(encoded: bytes, pixelLimit: 1 << 20)) != nil }
-        #expect(accepted.seeds == 4)
+        #expect(accepted.seeds == 6)
         #expect(accepted.mutants > 0 && accepted.mutants < Self.iterations)
+    }
+
+    /// The new decoders, each fed its own format's fixtures (both alpha modes, both 16-bit grey modes).
+    @Test(arguments: [
+        ("webp", ["webp_lossy.webp", "webp_lossless_alpha.webp", "webp_animated.webp", "webp_exif_rotated.webp"]),
+        ("gif", ["gif_interlaced.gif", "gif_transparent.gif", "gif_local_palette.gif", "gif_offset_frame.gif"]),
+        ("bmp", ["bmp_rle8.bmp", "bmp_rle4.bmp", "bmp_16_565.bmp", "bmp_32_alpha_bitfields.bmp", "bmp_core_8.bmp"]),
+        ("tiff", ["tiff_rgb_lzw.tif", "tiff_grey16_big_endian.tif", "tiff_rgb_tiled_deflate.tif", "tiff_rgb_planar.tif",
+                  "tiff_palette_lzw.tif", "tiff_ycbcr_jpeg.tif"]),
+    ])
+    func imageFormat(format: String, files: [String]) {
+        let seeds = Self.corpus(files.map { "images/formats/" + $0 })
+        #expect(seeds.count == files.count)
+        let accepted = Self.run(seed: UInt64(5 + format.count), corpus: seeds) { bytes in
+            let alpha: RGBImage.AlphaHandling = bytes.count % 2 == 0 ? .drop : .compositeOnWhite
+            let grey16: RGBImage.Grey16Handling = bytes.count % 4 < 2 ? .clip : .scale
+            return (try? RGBImage(encoded: bytes, alpha: alpha, grey16: grey16, pixelLimit: 1 << 20)) != nil
+        }
+        #expect(accepted.seeds == files.count, "\(format)")
+        #expect(accepted.mutants > 0 && accepted.mutants < Self.iterations, "\(format): \(accepted.mutants) mutants accepted")
     }
 }

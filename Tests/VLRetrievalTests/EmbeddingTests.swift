@@ -63,11 +63,13 @@ import VLTestSupport
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vlblocks-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder + "/b/deep", withIntermediateDirectories: true)
-        for name in ["B.PNG", "a.jpg", "b/deep/c.JPEG", "b/notes.txt", "Z.png"] {
+        for name in ["B.PNG", "a.jpg", "b/deep/c.JPEG", "b/notes.txt", "Z.png", "w.WebP", "g.gif", "b/m.bmp", "t.tif", "T.TIFF",
+                     "x.heic", "b/y.jp2"] {
             #expect(FileManager.default.createFile(atPath: folder + "/" + name, contents: Data([1])))
         }
         let found = try ImageCollection(searching: [folder]).paths.map { String($0.dropFirst(folder.count + 1)) }
-        #expect(found == ["B.PNG", "Z.png", "a.jpg", "b/deep/c.JPEG"])
+        #expect(found == ["B.PNG", "T.TIFF", "Z.png", "a.jpg", "b/deep/c.JPEG", "b/m.bmp", "g.gif", "t.tif", "w.WebP"])
+        #expect(ImageCollection.imageExtensions == ["png", "jpg", "jpeg", "webp", "gif", "bmp", "tif", "tiff"])
         #expect(throws: CollectionError.self) { try ImageCollection(searching: [folder + "/b/deep/nothing"]) }
         try FileManager.default.createDirectory(atPath: folder + "/empty", withIntermediateDirectories: true)
         #expect(throws: CollectionError.empty(paths: [folder + "/empty"])) { try ImageCollection(searching: [folder + "/empty"]) }

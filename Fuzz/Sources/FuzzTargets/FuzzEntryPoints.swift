@@ -55,13 +55,53 @@ public enum FuzzEntryPoints {
         return shards
     }()
 
-    /// PNG and JPEG decoding (libpng, libjpeg-turbo, EXIF orientation), with a pixel limit of 2^16 (256 x 256)
-    /// so that a header claiming a large image is refused instead of decoded: the seed images are smaller, and
-    /// at 2^22 pixels a mutated header made each input a multi-megapixel decode (158 inputs/s instead of
-    /// thousands). The input's length picks the alpha handling, so both paths run at one decode per input.
+    /// PNG and JPEG decoding (libpng, libjpeg-turbo; EXIF and XMP orientation), with a pixel limit of 2^16 (256 x 256)
+    /// so that a header claiming a large image is refused instead of decoded: the seed images are smaller, and at 2^22
+    /// pixels a mutated header made each input a multi-megapixel decode (158 inputs/s instead of thousands). The
+    /// input's length picks the alpha and 16-bit grey handling, so every path runs at one decode per input.
     public static func images(_ bytes: [UInt8]) {
+        decode(bytes)
+    }
+
+    /// WebP through libwebp's animation decoder: the input is made to start `RIFF....WEBP`, so mutations reach the chunks.
+    public static func webp(_ bytes: [UInt8]) {
+        decode(withSignature(bytes, Array("RIFF".utf8), at: 0, and: Array("WEBP".utf8), at: 8))
+    }
+
+    /// GIF through giflib: the input is made to start `GIF89a` (or keeps `GIF87a`).
+    public static func gif(_ bytes: [UInt8]) {
+        if bytes.starts(with: Array("GIF87a".utf8)) { return decode(bytes) }
+        decode(withSignature(bytes, Array("GIF89a".utf8), at: 0))
+    }
+
+    /// BMP through VLBlocks' own decoder: the input is made to start `BM`.
+    public static func bmp(_ bytes: [UInt8]) {
+        decode(withSignature(bytes, Array("BM".utf8), at: 0))
+    }
+
+    /// TIFF through libtiff: inputs that start with neither byte order are given a little-endian header.
+    public static func tiff(_ bytes: [UInt8]) {
+        if bytes.starts(with: [0x4D, 0x4D, 0, 0x2A]) || bytes.starts(with: [0x49, 0x49, 0x2A, 0]) { return decode(bytes) }
+        decode(withSignature(bytes, [0x49, 0x49, 0x2A, 0], at: 0))
+    }
+
+    static func decode(_ bytes: [UInt8]) {
         let alpha: RGBImage.AlphaHandling = bytes.count % 2 == 0 ? .drop : .compositeOnWhite
-        _ = try? RGBImage(encoded: bytes, alpha: alpha, pixelLimit: 1 << 16)
+        let grey16: RGBImage.Grey16Handling = bytes.count % 4 < 2 ? .clip : .scale
+        guard let image = try? RGBImage(encoded: bytes, alpha: alpha, grey16: grey16, pixelLimit: 1 << 16) else { return }
+        _ = image.transparentColorOnWhite()
+    }
+
+    /// `bytes` with `signature` written at `offset` (and `second` at `secondOffset`), grown to hold them.
+    static func withSignature(_ bytes: [UInt8], _ signature: [UInt8], at offset: Int, and second: [UInt8] = [], at secondOffset: Int = 0)
+        -> [UInt8]
+    {
+        var out = bytes
+        for (part, start) in [(signature, offset), (second, secondOffset)] where !part.isEmpty {
+            if out.count < start + part.count { out += [UInt8](repeating: 0, count: start + part.count - out.count) }
+            out.replaceSubrange(start..<(start + part.count), with: part)
+        }
+        return out
     }
 
     static let shard = SafeTensorsWriter.serialize(["a": Tensor(shape: [2, 2], repeating: 1), "b": Tensor(shape: [3])])
