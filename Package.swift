@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "VLTransformer", targets: ["VLTransformer"]),
         .library(name: "VLConnectors", targets: ["VLConnectors"]),
         .library(name: "VLFeatureMixing", targets: ["VLFeatureMixing"]),
+        .library(name: "VLFusion", targets: ["VLFusion"]),
         .library(name: "VLImage", targets: ["VLImage"]),
         .library(name: "VLText", targets: ["VLText"]),
         .library(name: "VLRetrieval", targets: ["VLRetrieval"]),
@@ -62,6 +63,12 @@ let package = Package(
             dependencies: ["VLCore", "VLConnectors"],
             swiftSettings: strictSwift
         ),
+        // Deep fusion: CogVLM's visual-expert decoder layers (token-type routing, position ids) and its EVA2-CLIP vision side.
+        .target(
+            name: "VLFusion",
+            dependencies: ["VLCore", "VLPatchEmbedding", "VLAttention", "VLTransformer"],
+            swiftSettings: strictSwift
+        ),
         // PNG/JPEG decoding through the system's libpng and libjpeg-turbo (Debian libpng-dev,
         // libjpeg62-turbo-dev); their setjmp/longjmp error handling stays in this C shim.
         .target(
@@ -77,7 +84,7 @@ let package = Package(
             name: "VLBlocks",
             dependencies: [
                 "VLCore", "VLPatchEmbedding", "VLAttention", "VLTransformer", "VLConnectors",
-                "VLFeatureMixing", "VLImage", "VLText", "VLRetrieval",
+                "VLFeatureMixing", "VLFusion", "VLImage", "VLText", "VLRetrieval",
             ],
             swiftSettings: strictSwift
         ),
@@ -114,6 +121,11 @@ let package = Package(
         .testTarget(
             name: "VLConnectorsTests",
             dependencies: ["VLConnectors", "VLFeatureMixing", "VLTestSupport"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLFusionTests",
+            dependencies: ["VLFusion", "VLAttention", "VLTestSupport"],
             swiftSettings: testSwift
         ),
         .testTarget(
