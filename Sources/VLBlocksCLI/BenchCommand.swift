@@ -5,8 +5,9 @@ import VLBlocks
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time encoders, connectors, text towers and tokenizers (release builds; random weights of the real sizes).",
-        subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self, BenchTextCommand.self, BenchTokenizeCommand.self]
+        abstract: "Time encoders, connectors, text towers, tokenizers and CogVLM's visual-expert layer (release builds; random weights of the real sizes).",
+        subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self, BenchTextCommand.self, BenchTokenizeCommand.self,
+                      BenchCogVLMCommand.self]
     )
 }
 
