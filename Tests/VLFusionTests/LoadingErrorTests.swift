@@ -35,12 +35,19 @@ import VLTestSupport
         // The CogVLM2 weights under CogVLM's config: the vision QKV bias is unused, the projections the wrong width.
         let cogvlm1 = try FusionFixtures.configuration("cogvlm1")
         #expect(throws: ParameterError.self) { try VisualExpertDecoder.load(configuration: cogvlm1, weights: file) }
-        // The vision side without its merge conv loads as CogVLM's, whose adapter then has the wrong input width.
-        let vision = try FusionFixtures.rewritten(try FusionFixtures.file("cogvlm2", "vision"), in: directory) { tensors in
+        // A merge to D read as CogVLM's vision side (no conv): the adapter then has the wrong input width.
+        let vision = try FusionFixtures.rewritten(try FusionFixtures.file("cogvlm2", "vision_merge_to_hidden"), in: directory) { tensors in
             tensors = tensors.filter { !$0.key.hasPrefix("model.vision.conv.") }
         }
         #expect(throws: ParameterError.shapeMismatch(path: "model.vision.linear_proj.linear_proj.weight", expected: [32, 24], actual: [32, 32])) {
             try CogVLMVisionModel.load(configuration: configuration, weights: vision)
+        }
+        // A merge conv whose input is not the tower's width.
+        let conv = try FusionFixtures.rewritten(try FusionFixtures.file("cogvlm2", "vision"), in: directory) { tensors in
+            tensors["model.vision.conv.weight"] = Tensor(shape: [24, 20, 2, 2])
+        }
+        #expect(throws: ParameterError.shapeMismatch(path: "model.vision.conv.weight", expected: [24, 24, 2, 2], actual: [24, 20, 2, 2])) {
+            try CogVLMVisionModel.load(configuration: configuration, weights: conv)
         }
     }
 
@@ -91,7 +98,7 @@ import VLTestSupport
         configuration.vision?.imageSize = 12
         configuration.vision?.positions = 10
         #expect(throws: ConfigurationError(field: "vision_config.image_size", reason: "the 2x2 merge needs an even grid; 12 / 4 = 3")) {
-            try CogVLMVisionModel(ParameterLoader(randomSeed: 1).root, configuration: configuration, layerCount: 1, merges: true)
+            try CogVLMVisionModel(ParameterLoader(randomSeed: 1).root, configuration: configuration, layerCount: 1, mergeWidth: 24)
         }
     }
 

@@ -10,17 +10,22 @@ import VLTestSupport
 /// Tolerance: within 1e-5 of the reference's largest magnitude, for the EVA2-CLIP tower's output and for the image
 /// rows (boi and eoi included; the contract asks 1e-4).
 @Suite struct VisionFixtureTests {
-    static func model(_ generation: String, packWeights: Bool?) throws -> CogVLMVisionModel {
+    /// CogVLM's vision side, CogVLM2's (merging to the tower's width, as published), and CogVLM2's with a merge to the
+    /// language model's width (GLM-4V's arrangement).
+    static let variants = [("cogvlm1", "vision"), ("cogvlm2", "vision"), ("cogvlm2", "vision_merge_to_hidden")]
+
+    static func model(_ generation: String, _ name: String = "vision", packWeights: Bool?) throws -> CogVLMVisionModel {
         try CogVLMVisionModel.load(configuration: try FusionFixtures.configuration(generation),
-                                   weights: try FusionFixtures.file(generation, "vision"), packWeights: packWeights)
+                                   weights: try FusionFixtures.file(generation, name), packWeights: packWeights)
     }
 
-    @Test("image_embeds match PyTorch (OpenBLAS, packed, packed and split)", arguments: FusionFixtures.generations, KernelPath.allCases)
-    func matches(generation: String, path: KernelPath) throws {
-        let model = try Self.model(generation, packWeights: path.packWeights)
+    @Test("image_embeds match PyTorch (OpenBLAS, packed, packed and split)", arguments: variants, KernelPath.allCases)
+    func matches(variant: (String, String), path: KernelPath) throws {
+        let (generation, name) = variant
+        let model = try Self.model(generation, name, packWeights: path.packWeights)
         #expect(model.layers.count == 2)
-        #expect((model.merge != nil) == (generation == "cogvlm2"))
-        let io = try FusionFixtures.file(generation, "vision_io")
+        #expect(model.merge?.geometry.outChannels == (generation == "cogvlm1" ? nil : name == "vision" ? 24 : 32))
+        let io = try FusionFixtures.file(generation, name + "_io")
         let pixels = try io["pixel_values"]
         for (label, run) in [("transformer_output", { try model.towerOutput(pixels) }), ("image_embeds", { try model(pixels) })] {
             let actual = try path.run(run)
@@ -34,10 +39,11 @@ import VLTestSupport
     }
 
     /// Exact: the exported tensors are the loaded ones.
-    @Test("Parameters round-trip under the checkpoint keys", arguments: FusionFixtures.generations)
-    func roundTrip(generation: String) throws {
-        let file = try FusionFixtures.file(generation, "vision")
-        let model = try Self.model(generation, packWeights: true)
+    @Test("Parameters round-trip under the checkpoint keys", arguments: variants)
+    func roundTrip(variant: (String, String)) throws {
+        let (generation, name) = variant
+        let file = try FusionFixtures.file(generation, name)
+        let model = try Self.model(generation, name, packWeights: true)
         let exported = model.namedParameters
         #expect(Set(exported.keys.map { "model.vision." + $0 }) == Set(file.tensorNames))
         for (key, tensor) in exported { #expect(tensor.scalars == (try file["model.vision." + key]).scalars, "\(key)") }

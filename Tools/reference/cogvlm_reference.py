@@ -20,8 +20,8 @@ already trust, with the routing written from CogVLM's published modeling code (T
 | `vision.transformer.layers.{i}.input_layernorm`                    | timm `ResPostBlock.norm1` (after the attention: post-norm) |
 | `vision.transformer.layers.{i}.mlp.fc1`, `mlp.fc2`                 | timm `ResPostBlock.mlp.fc1`, `mlp.fc2` (exact GELU) |
 | `vision.transformer.layers.{i}.post_attention_layernorm`           | timm `ResPostBlock.norm2`                         |
-| `vision.conv` (CogVLM2's 2x2 merge)                                | `nn.Conv2d(Dv, D, 2, stride=2)` (CogVLM2's `visual.py`) |
-| `vision.linear_proj.linear_proj`                                   | transformers `Glm4vVisionPatchMerger.proj` (a `Linear(Dv, D)` in CogVLM1, where the widths differ) |
+| `vision.conv` (CogVLM2's 2x2 merge)                                | `nn.Conv2d(Dv, Dm, 2, stride=2)` (CogVLM2's `visual.py`: Dm = Dv; GLM-4V-style Dm = D also checked) |
+| `vision.linear_proj.linear_proj`                                   | transformers `Glm4vVisionPatchMerger.proj` (a `Linear(Dv or Dm, D)` where the widths differ) |
 | `vision.linear_proj.norm1`                                         | `Glm4vVisionPatchMerger.post_projection_norm` (LayerNorm, eps 1e-5) |
 | `vision.linear_proj.gate_proj`, `dense_h_to_4h`, `dense_4h_to_h`   | `Glm4vVisionPatchMerger.gate_proj`, `up_proj`, `down_proj` |
 | `vision.boi`, `vision.eoi`                                         | `nn.Parameter [1, 1, D]` (CogVLM's `visual.py`)   |
@@ -223,7 +223,8 @@ class EVA2CLIPVision(nn.Module):
     """`model.vision`: EVA2-CLIP patch embedding, post-norm layers, class token dropped, CogVLM2's 2x2 merge, the GLU
     adapter, boi and eoi rows."""
 
-    def __init__(self, c, layers, merge):
+    def __init__(self, c, layers, merge_width=None):
+        """`merge_width`: the 2x2 merge's output width (CogVLM2: the tower's width), or None (CogVLM: no merge)."""
         super().__init__()
         v, d = c["vision_config"], c["hidden_size"]
         self.patch_embedding = PatchEmbedding(v)
@@ -232,10 +233,11 @@ class EVA2CLIPVision(nn.Module):
                          norm_layer=partial(nn.LayerNorm, eps=v["layer_norm_eps"]), act_layer=nn.GELU)
             for _ in range(layers)])
         assert all(b.mlp.fc1.out_features == v["intermediate_size"] for b in self.blocks)
-        self.conv = nn.Conv2d(v["hidden_size"], d, kernel_size=2, stride=2) if merge else None
+        self.conv = nn.Conv2d(v["hidden_size"], merge_width, kernel_size=2, stride=2) if merge_width else None
         self.merger = Glm4vVisionPatchMerger(d, c["intermediate_size"], "silu", bias=False)
-        if not merge:
-            self.merger.proj = nn.Linear(v["hidden_size"], d, bias=False)
+        adapter_in = merge_width or v["hidden_size"]
+        if adapter_in != d:
+            self.merger.proj = nn.Linear(adapter_in, d, bias=False)
         self.boi = nn.Parameter(torch.zeros(1, 1, d))
         self.eoi = nn.Parameter(torch.zeros(1, 1, d))
 

@@ -16,7 +16,9 @@ Writes Tests/Fixtures/cogvlm/<generation>/ for generation in cogvlm1, cogvlm2:
   [B, L, D] (after layer i) and `hidden_states` [B, L, D] (after the final norm). Rows at padded positions are
   unspecified by the contract; compare kept rows only.
 - vision.safetensors (`model.vision.*`) and vision_io.safetensors: `pixel_values` [B, 3, H, W], `image_embeds`
-  [B, n_v, D] (boi and eoi included) and `transformer_output` [B, 1 + N, Dv] (after the EVA2-CLIP layers).
+  [B, n_v, D] (boi and eoi included) and `transformer_output` [B, 1 + N, Dv] (after the EVA2-CLIP layers). CogVLM2's
+  2x2 merge keeps the tower's width, as CogVLM2's published visual.py does (`conv` Dv -> Dv, the adapter reads Dv);
+  cogvlm2/vision_merge_to_hidden{,_io}.safetensors is the same with a merge to D (the GLM-4V arrangement).
 And Tests/Fixtures/cogvlm/ops.safetensors: the rotary embedding and grouped-query causal attention alone.
 """
 import json
@@ -98,16 +100,20 @@ for generation, config in CONFIGS.items():
             assert torch.isfinite(hidden[kept]).all()
         save(f"{generation}/{case}.safetensors", io)
 
-    vision = EVA2CLIPVision(config, layers=VISION["num_hidden_layers"], merge=generation == "cogvlm2").eval()
-    randomize_(vision, g)
-    save(f"{generation}/vision.safetensors", vision.checkpoint())
-    pixels = torch.randn(2, 3, VISION["image_size"], VISION["image_size"], generator=g)
-    with torch.no_grad():
-        embeds = vision(pixels)
-        x = vision.patch_embedding(pixels)
-        for block in vision.blocks:
-            x = block(x)
-    save(f"{generation}/vision_io.safetensors", {"pixel_values": pixels, "image_embeds": embeds, "transformer_output": x})
+    variants = {"vision": VISION["hidden_size"] if generation == "cogvlm2" else None}
+    if generation == "cogvlm2":
+        variants["vision_merge_to_hidden"] = config["hidden_size"]
+    for name, merge_width in variants.items():
+        vision = EVA2CLIPVision(config, layers=VISION["num_hidden_layers"], merge_width=merge_width).eval()
+        randomize_(vision, g)
+        save(f"{generation}/{name}.safetensors", vision.checkpoint())
+        pixels = torch.randn(2, 3, VISION["image_size"], VISION["image_size"], generator=g)
+        with torch.no_grad():
+            embeds = vision(pixels)
+            x = vision.patch_embedding(pixels)
+            for block in vision.blocks:
+                x = block(x)
+        save(f"{generation}/{name}_io.safetensors", {"pixel_values": pixels, "image_embeds": embeds, "transformer_output": x})
 
 # The two new tensor operations alone: apply_rotary_pos_emb on token-major heads, and grouped-query causal attention
 # with a key padding mask (rows that may attend to nothing are left out of the comparison).
