@@ -11,8 +11,9 @@ torch.inference_mode. "plain" is the same layer with every position typed langua
 LLaMA layer of the same width.
 
 VLBlocks: `vlblocks bench cogvlm --json` (expert and plain alternating in one process). Rounds alternate between the
-two sides; each side reports its best run of the round; the table gives the best of all rounds, and the ratio of each
-round is printed too (this machine is shared and its timings drift by up to 30% between runs).
+two sides (PyTorch first in odd rounds, VLBlocks first in even ones); each side reports its best run of the round. The
+table gives the best of all rounds on each side, and the median of the per-round ratios (this machine is shared: other
+jobs can double a run's time, so a single round says little).
 
 Usage (repository root, after `swift build -c release --product vlblocks`):
     /tmp/vlpeers/bin/python Tools/performance/cogvlm_benchmark.py [--generation cogvlm] [--vision 1227] [--text 64]
@@ -22,6 +23,7 @@ Pinned: torch 2.15.0, transformers 5.23.0 (Tools/reference/requirements.txt).
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -81,14 +83,20 @@ with torch.inference_mode():  # warm-up
 
 best = {"torch_expert": float("inf"), "torch_plain": float("inf"), "ours_expert": float("inf"), "ours_plain": float("inf")}
 gflop = None
+ratios, expert_over_plain = [], []
 for r in range(a.rounds):
+    if r % 2 == 1:
+        ours = vlblocks()
     round_torch = {name: min(torch_ms(name) for _ in range(a.runs)) for name in routes}
-    ours = vlblocks()
+    if r % 2 == 0:
+        ours = vlblocks()
     gflop = float(ours["gflops"])
     round_ours = {"expert": float(ours["expert_min_ms"]), "plain": float(ours["plain_min_ms"])}
     for name in routes:
         best[f"torch_{name}"] = min(best[f"torch_{name}"], round_torch[name])
         best[f"ours_{name}"] = min(best[f"ours_{name}"], round_ours[name])
+    ratios.append(round_torch["expert"] / round_ours["expert"])
+    expert_over_plain.append(round_ours["expert"] / round_ours["plain"])
     print(f"round {r + 1}: PyTorch expert {round_torch['expert']:.1f} ms, plain {round_torch['plain']:.1f} ms; "
           f"VLBlocks expert {round_ours['expert']:.1f} ms, plain {round_ours['plain']:.1f} ms; "
           f"ratio {round_torch['expert'] / round_ours['expert']:.2f}x, VLBlocks expert/plain {round_ours['expert'] / round_ours['plain']:.3f}",
@@ -101,5 +109,6 @@ print("|---|---|---|---|")
 for name in ("expert", "plain"):
     t, o = best[f"torch_{name}"], best[f"ours_{name}"]
     print(f"| {name} | {t:.1f} ms ({gflop / t * 1000:.0f} GFLOP/s) | {o:.1f} ms ({gflop / o * 1000:.0f} GFLOP/s) | {t / o:.2f}x |")
-print(f"VLBlocks expert / plain time per token: {best['ours_expert'] / best['ours_plain']:.3f}; "
-      f"PyTorch: {best['torch_expert'] / best['torch_plain']:.3f}")
+print(f"median of the per-round ratios (expert): {statistics.median(ratios):.2f}x")
+print(f"VLBlocks expert / plain time per token: best {best['ours_expert'] / best['ours_plain']:.3f}, "
+      f"median of rounds {statistics.median(expert_over_plain):.3f}; PyTorch best: {best['torch_expert'] / best['torch_plain']:.3f}")
