@@ -91,7 +91,8 @@ public struct CogVLMVisionModel: Layer {
 
     /// `pixel_values [B, C, S, S]` → `image_embeds [B, n_v, D]`.
     /// - Throws: ``ShapeError`` when the pixels are not `[B, in_channels, image_size, image_size]` (the position table is
-    ///   not interpolated).
+    ///   not interpolated), or when a batch this large would need activations above
+    ///   ``SizeLimits/maximumActivationElements`` (checked before allocating).
     public func callAsFunction(_ pixels: Tensor) throws -> Tensor {
         let (v, d) = (vision, configuration.hiddenSize)
         let tower = try towerOutput(pixels)
@@ -113,6 +114,11 @@ public struct CogVLMVisionModel: Layer {
                              actual: pixels.shape)
         }
         let batch = pixels.shape[0]
+        let widest = max(v.intermediateSize, 3 * v.hiddenSize, configuration.intermediateSize)
+        guard let count = Tensor.checkedCount([batch, v.positions, widest]), count <= SizeLimits.maximumActivationElements else {
+            throw ShapeError(path: path, tensor: "pixel_values",
+                             expected: "at most \(SizeLimits.maximumActivationElements / (v.positions * widest)) images per call", actual: pixels.shape)
+        }
         let classToken = try classEmbedding.unsqueezed(axis: 0).expanded(to: [batch, 1, v.hiddenSize])
         var x = try Tensor(concatenating: [classToken, try patchEmbedding(pixels)], axis: 1) + positionEmbedding
         for layer in layers { x = try layer(x) }

@@ -48,7 +48,8 @@ public struct VisualExpertDecoder: Module {
     }
 
     /// `inputsEmbeds [B, L, D]` → `hidden_states [B, L, D]` after every layer and the final norm (when loaded).
-    /// - Throws: ``ShapeError`` when `inputsEmbeds` is not `[B, L, D]` for `routing`.
+    /// - Throws: ``ShapeError`` when `inputsEmbeds` is not `[B, L, D]` for `routing`, or when the activations of
+    ///   `B · L` positions would exceed ``SizeLimits/maximumActivationElements`` (checked before allocating).
     public func callAsFunction(inputsEmbeds: Tensor, routing: ExpertRouting) throws -> Tensor {
         var last = inputsEmbeds
         try run(inputsEmbeds, routing: routing) { last = $0 }
@@ -67,6 +68,12 @@ public struct VisualExpertDecoder: Module {
         let d = configuration.hiddenSize
         guard inputsEmbeds.shape == [routing.batch, routing.length, d] else {
             throw ShapeError(path: path, tensor: "inputs_embeds", expected: [routing.batch, routing.length, d].shapeDescription,
+                             actual: inputsEmbeds.shape)
+        }
+        let widest = max(configuration.queryKeyValueWidth, 2 * configuration.intermediateSize)
+        guard let count = Tensor.checkedCount([routing.batch, routing.length, widest]), count <= SizeLimits.maximumActivationElements else {
+            throw ShapeError(path: path, tensor: "inputs_embeds",
+                             expected: "at most \(SizeLimits.maximumActivationElements / widest) positions (activations of \(widest) per position)",
                              actual: inputsEmbeds.shape)
         }
         // The rotary angles of this batch's position ids, computed once for every layer.
