@@ -25,8 +25,9 @@ public struct VisualExpertDecoder: Module {
 
     /// Loads the decoder layers a checkpoint holds under `prefix` (`model.` by default): every consecutive
     /// `layers.{i}` from 0, and `norm.weight` when present. Strict: a missing key, a wrong shape, or a key nobody reads
-    /// (another model part, a layer after a gap) is a ``ParameterError`` naming it. The `rotary_emb.inv_freq` buffer
-    /// old checkpoints carry is ignored (the angles come from the config).
+    /// (another model part, a layer after a gap) is a ``ParameterError`` naming it; so is a file with neither a layer nor
+    /// the norm (it names layer 0's first key and the nearest keys the file has). The `rotary_emb.inv_freq` buffer old
+    /// checkpoints carry is ignored (the angles come from the config).
     public static func load(
         configuration: CogVLMConfiguration, weights: any ParameterSource, prefix: String = "model.", packWeights: Bool? = nil
     ) throws -> VisualExpertDecoder {
@@ -36,8 +37,9 @@ public struct VisualExpertDecoder: Module {
         let ignored = names.filter { $0.hasPrefix(prefix + "layers.") && $0.hasSuffix(".self_attn.rotary_emb.inv_freq") }
         let loader = ParameterLoader(source: weights, ignoring: ignored.sorted(), packWeights: packWeights)
         let scope = prefix.isEmpty ? loader.root : loader.root[String(prefix.dropLast())]
+        let finalNorm = names.contains(prefix + "norm.weight")
         return try loader.build { _ in
-            try VisualExpertDecoder(scope, configuration: configuration, layerCount: count, finalNorm: names.contains(prefix + "norm.weight"))
+            try VisualExpertDecoder(scope, configuration: configuration, layerCount: finalNorm ? count : max(count, 1), finalNorm: finalNorm)
         }
     }
 

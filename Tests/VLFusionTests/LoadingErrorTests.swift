@@ -32,6 +32,18 @@ import VLTestSupport
         #expect(throws: ParameterError.unused(paths: ["model.layers.3.input_layernorm.weight", "model.vision.boi"])) {
             try VisualExpertDecoder.load(configuration: configuration, weights: extra)
         }
+        // Nothing to run: a file with another prefix.
+        let renamed = try FusionFixtures.rewritten(file, in: directory) { tensors in
+            tensors = Dictionary(uniqueKeysWithValues: tensors.map { ("language_model." + $0.key.dropFirst("model.".count), $0.value) })
+        }
+        #expect(throws: ParameterError.self) { try VisualExpertDecoder.load(configuration: configuration, weights: renamed) }
+        do {
+            _ = try VisualExpertDecoder.load(configuration: configuration, weights: renamed)
+        } catch let error as ParameterError {
+            guard case .missing(let path, _, let nearest) = error else { Issue.record("\(error)"); return }
+            #expect(path == "model.layers.0.input_layernorm.weight")
+            #expect(nearest.first == "language_model.layers.0.input_layernorm.weight")
+        }
         // The CogVLM2 weights under CogVLM's config: the vision QKV bias is unused, the projections the wrong width.
         let cogvlm1 = try FusionFixtures.configuration("cogvlm1")
         #expect(throws: ParameterError.self) { try VisualExpertDecoder.load(configuration: cogvlm1, weights: file) }
