@@ -1,6 +1,19 @@
 """Golden fixtures for CogVLM's deep fusion (issue 15): the visual-expert decoder layers and the EVA2-CLIP vision side,
-from the reference in cogvlm_reference.py (transformers' Llama pieces + CogVLM's routing; timm's ResPostBlock;
-transformers' Glm4vVisionPatchMerger; the key-to-piece table is at the top of that file).
+from the reference in cogvlm_reference.py. Which reference piece produces which checkpoint key (full table there):
+
+- `model.layers.{i}.input_layernorm`, `.post_attention_layernorm`, `model.norm`: transformers `LlamaRMSNorm`
+- `model.layers.{i}.self_attn.{vision,language}_expert_{query_key_value,dense}`: `nn.Linear` per expert, routed as
+  CogVLM's `get_expert_mask` says; q and k through `LlamaRotaryEmbedding` + `apply_rotary_pos_emb`, k and v through
+  `repeat_kv`, attention `F.scaled_dot_product_attention` under CogVLM's causal + padding mask; position ids from
+  CogVLM's `build_position_ids`
+- `model.layers.{i}.mlp.{vision,language}_mlp.{gate,up,down}_proj`: transformers `LlamaMLP`, routed
+- `model.vision.patch_embedding.*`: CogVLM's `PatchEmbedding`
+- `model.vision.transformer.layers.{i}.{attention.query_key_value, attention.dense, input_layernorm, mlp.fc1, mlp.fc2,
+  post_attention_layernorm}`: timm `ResPostBlock.{attn.qkv, attn.proj, norm1, mlp.fc1, mlp.fc2, norm2}`
+- `model.vision.conv`: `nn.Conv2d(Dv, Dm, 2, stride=2)` (CogVLM2's visual.py)
+- `model.vision.linear_proj.{linear_proj, norm1, gate_proj, dense_h_to_4h, dense_4h_to_h}`: transformers
+  `Glm4vVisionPatchMerger.{proj, post_projection_norm, gate_proj, up_proj, down_proj}`
+- `model.vision.boi`, `model.vision.eoi`: `nn.Parameter [1, 1, D]`
 
 Pinned: torch 2.15.0, transformers 5.23.0, timm 1.0.31 (Tools/reference/requirements.txt). Tiny widths, random weights
 under the real checkpoint keys, every parameter randomised (RMSNorm and LayerNorm gains and biases included).
