@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "VLTransformer", targets: ["VLTransformer"]),
         .library(name: "VLConnectors", targets: ["VLConnectors"]),
         .library(name: "VLFeatureMixing", targets: ["VLFeatureMixing"]),
+        .library(name: "VLFusion", targets: ["VLFusion"]),
         .library(name: "VLImage", targets: ["VLImage"]),
         .library(name: "VLText", targets: ["VLText"]),
         .library(name: "VLRetrieval", targets: ["VLRetrieval"]),
@@ -63,6 +64,12 @@ let package = Package(
             dependencies: ["VLCore", "VLConnectors"],
             swiftSettings: strictSwift
         ),
+        // Deep fusion: CogVLM's visual-expert decoder layers (token-type routing, position ids) and its EVA2-CLIP vision side.
+        .target(
+            name: "VLFusion",
+            dependencies: ["VLCore", "VLPatchEmbedding", "VLAttention", "VLTransformer"],
+            swiftSettings: strictSwift
+        ),
         // libwebp and libtiff through pkg-config (Debian libwebp-dev, libtiff-dev).
         .systemLibrary(name: "CVLBlocksWebP", pkgConfig: "libwebpdemux", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CVLBlocksTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
@@ -86,7 +93,7 @@ let package = Package(
             name: "VLBlocks",
             dependencies: [
                 "VLCore", "VLPatchEmbedding", "VLAttention", "VLTransformer", "VLConnectors",
-                "VLFeatureMixing", "VLImage", "VLText", "VLRetrieval",
+                "VLFeatureMixing", "VLFusion", "VLImage", "VLText", "VLRetrieval",
             ],
             swiftSettings: strictSwift
         ),
@@ -123,6 +130,11 @@ let package = Package(
         .testTarget(
             name: "VLConnectorsTests",
             dependencies: ["VLConnectors", "VLFeatureMixing", "VLTestSupport", "VLTesting"],
+            swiftSettings: testSwift
+        ),
+        .testTarget(
+            name: "VLFusionTests",
+            dependencies: ["VLFusion", "VLAttention", "VLTestSupport"],
             swiftSettings: testSwift
         ),
         .testTarget(

@@ -5,6 +5,7 @@
 @_exported public import VLTransformer
 @_exported public import VLConnectors
 @_exported public import VLFeatureMixing
+@_exported public import VLFusion
 @_exported public import VLImage
 @_exported public import VLText
 @_exported public import VLRetrieval

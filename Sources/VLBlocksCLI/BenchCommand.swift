@@ -5,9 +5,9 @@ import VLBlocks
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time encoders, connectors, text towers, tokenizers (release builds; random weights of the real sizes) and image decoding.",
+        abstract: "Time encoders, connectors, text towers, tokenizers, CogVLM's visual-expert layer (release builds; random weights of the real sizes) and image decoding.",
         subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self, BenchTextCommand.self, BenchTokenizeCommand.self,
-                      BenchDecodeCommand.self]
+                      BenchCogVLMCommand.self, BenchDecodeCommand.self]
     )
 }
 

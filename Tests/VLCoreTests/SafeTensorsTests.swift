@@ -38,6 +38,21 @@ import VLTesting
         }
     }
 
+    /// Exact: ids and masks are integers.
+    @Test("Stores chosen tensors as I64 (ids, masks), rounding to the nearest integer")
+    func int64() throws {
+        let ids = try Tensor(shape: [2, 3], scalars: [0, 1, 2, -3, 16_777_216, 2.6])
+        let weights = try Tensor(shape: [2], scalars: [0.5, -1.25])
+        let bytes = SafeTensorsWriter.serialize(["position_ids": ids, "w": weights], overrides: ["position_ids": .int64])
+        let file = try SafeTensorsFile(bytes: bytes)
+        #expect(file.entry(named: "position_ids")?.dtype == .int64)
+        #expect(file.entry(named: "w")?.dtype == .float32)
+        #expect(try file["position_ids"].scalars == [0, 1, 2, -3, 16_777_216, 3])
+        #expect(try file["w"].scalars == [0.5, -1.25])
+        let raw = file.withUnsafeBytes(of: "position_ids") { Array($0.bindMemory(to: Int64.self)) }
+        #expect(raw == [0, 1, 2, -3, 16_777_216, 3])
+    }
+
     @Test("fp16 conversion is exact for every bit pattern")
     func halfConversion() {
         for bits in UInt16.min...UInt16.max {

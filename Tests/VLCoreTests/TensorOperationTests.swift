@@ -97,4 +97,31 @@ import VLTesting
                     rtol: 2e-7, atol: 0)
         #expect(try x.maximum(Tensor(shape: [1], scalars: [3])).scalars == [3, 3, 4, 9, 16])
     }
+
+    /// Exact: gathering and scattering copy values. Checked against `torch.index_select` / `index_copy_` semantics
+    /// written out by hand (every row of a `[4, 3]` matrix and every column of a `[2, 3, 2]` tensor).
+    @Test("index_select and index_copy_ gather and scatter whole slices")
+    func indexing() throws {
+        let x = try Tensor(shape: [4, 3], scalars: (0..<12).map(Float.init))
+        let rows = try x.indexSelected(axis: 0, indices: [3, 0, 3])
+        #expect(rows.shape == [3, 3] && rows.scalars == [9, 10, 11, 0, 1, 2, 9, 10, 11])
+        let y = try Tensor(shape: [2, 3, 2], scalars: (0..<12).map(Float.init))
+        let middle = try y.indexSelected(axis: 1, indices: [2, 1])
+        #expect(middle.shape == [2, 2, 2] && middle.scalars == [4, 5, 2, 3, 10, 11, 8, 9])
+        var target = Tensor(shape: [4, 3], repeating: -1)
+        try target.indexCopy(axis: 0, indices: [2, 0], source: try x.indexSelected(axis: 0, indices: [0, 1]))
+        #expect(target.scalars == [3, 4, 5, -1, -1, -1, 0, 1, 2, -1, -1, -1])
+        // Scattering the rows of a permutation back restores the tensor.
+        let order = [1, 3, 0, 2]
+        #expect(try Tensor(shape: [4, 3]).indexCopied(axis: 0, indices: order, source: x.indexSelected(axis: 0, indices: order)).scalars
+                == x.scalars)
+        // A repeated index: the last slice written wins.
+        #expect(try Tensor(shape: [2, 3]).indexCopied(axis: 0, indices: [1, 1], source: x.indexSelected(axis: 0, indices: [0, 2])).scalars
+                == [0, 0, 0, 6, 7, 8])
+        #expect(try x.indexSelected(axis: 0, indices: []).shape == [0, 3])
+        #expect(throws: ShapeError.self) { try x.indexSelected(axis: 0, indices: [4]) }
+        #expect(throws: ShapeError.self) { try x.indexSelected(axis: 2, indices: [0]) }
+        #expect(throws: ShapeError.self) { try target.indexCopy(axis: 0, indices: [-1], source: Tensor(shape: [1, 3])) }
+        #expect(throws: ShapeError.self) { try target.indexCopy(axis: 0, indices: [0], source: Tensor(shape: [1, 4])) }
+    }
 }
