@@ -134,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VLFusionTests",
-            dependencies: ["VLFusion", "VLAttention", "VLTestSupport"],
+            dependencies: ["VLFusion", "VLAttention", "VLTestSupport", "VLTesting"],
             swiftSettings: testSwift
         ),
         .testTarget(

@@ -1,6 +1,5 @@
 public import Foundation
 public import VLCore
-import Synchronization
 
 /// A connector's typed configuration: a `Codable` struct whose JSON form is the config file the `connect`
 /// command reads, with `projector_type` naming the connector and snake_case fields as real config files spell
@@ -73,7 +72,7 @@ public final class ConnectorRegistry: Sendable {
     /// The registry the library reads configs through; it knows the built-in connectors from the start.
     public static let shared = ConnectorRegistry(builtIn: true)
 
-    private let types: Mutex<[String: any ConnectorConfiguration.Type]>
+    private let types: LockedValue<[String: any ConnectorConfiguration.Type]>
 
     /// A registry with the built-in connectors (`mlp2x_gelu`, `avg-pool`, `attn-pool`, `c-abs`, `qformer`,
     /// `perceiver-idefics2`, `perceiver-flamingo`), or an empty one.
@@ -82,7 +81,7 @@ public final class ConnectorRegistry: Sendable {
         if builtIn {
             for type in Self.builtInTypes { types[type.projectorType] = type }
         }
-        self.types = Mutex(types)
+        self.types = LockedValue(types)
     }
 
     static let builtInTypes: [any ConnectorConfiguration.Type] = [

@@ -1,6 +1,5 @@
 import VLConnectors
 public import VLCore
-import Synchronization
 
 /// Mixes CLIP and DINOv2 features into language-space tokens, as the mixture-of-features layers of
 /// "Eyes Wide Shut" (Tong et al., 2024).
@@ -32,13 +31,13 @@ public protocol MixtureConfiguration: Codable, Sendable {
 public final class MixtureRegistry: Sendable {
     public static let shared = MixtureRegistry()
 
-    private let types: Mutex<[String: any MixtureConfiguration.Type]>
+    private let types: LockedValue<[String: any MixtureConfiguration.Type]>
     static let builtInTypes: [any MixtureConfiguration.Type] = [InterleavedMixtureConfiguration.self, AdditiveMixtureConfiguration.self]
 
     public init(builtIn: Bool = true) {
         var types: [String: any MixtureConfiguration.Type] = [:]
         if builtIn { for type in Self.builtInTypes { types[type.projectorType] = type } }
-        self.types = Mutex(types)
+        self.types = LockedValue(types)
     }
 
     public func register(_ type: any MixtureConfiguration.Type) {

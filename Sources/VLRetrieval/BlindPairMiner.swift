@@ -1,5 +1,4 @@
 public import VLCore
-import Synchronization
 
 /// A pair of images `first < second` (row indices) with both cosines.
 public struct BlindPair: Sendable, Hashable {
@@ -108,7 +107,7 @@ public struct BlindPairMiner: Sendable {
     static func scan(_ scores: UnsafePointer<Float>, stride: Int, rows: Range<Int>, columns: Range<Int>, clipMinimum: Float,
                      dinoMaximum: Float, dino: UnsafePointer<Float>, width: Int) -> [BlindPair] {
         let threshold = Float8(repeating: clipMinimum)
-        let found = Mutex<[BlindPair]>([])
+        let found = LockedValue<[BlindPair]>([])
         parallelChunks(count: rows.count, minimumChunk: max(1, 65_536 / max(columns.count, 1))) { chunk in
             var local: [BlindPair] = []
             for r in chunk {

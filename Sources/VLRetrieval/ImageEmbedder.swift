@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 public import VLCore
 public import VLImage
-import Synchronization
 
 /// Image embeddings of a checkpoint: the image features its family defines (``DualEncoder/imageEmbeddingName``),
 /// L2-normalised (`x / sqrt(sum x^2)`, as `CLIPModel` normalises), from image files preprocessed as the
@@ -105,7 +104,7 @@ final class BatchDecoder: Sendable {
     /// One batch being decoded.
     final class Job: Sendable {
         private let done = DispatchSemaphore(value: 0)
-        private let result = Mutex(Decoded())
+        private let result = LockedValue(Decoded())
 
         func finish(_ decoded: Decoded) {
             result.withLock { $0 = decoded }

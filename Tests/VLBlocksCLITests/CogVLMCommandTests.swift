@@ -36,7 +36,7 @@ import VLTestSupport
         let out = try SafeTensorsFile(path: directory + "/out.safetensors")
         let mask = io.entry(named: "attention_mask") == nil ? nil : try io["attention_mask"]
         let expected = try Self.kept(try io["hidden_states"], mask)
-        let error = difference(try Self.kept(try out["hidden_states"], mask), expected).maxAbsolute
+        let error = TensorComparison(try Self.kept(try out["hidden_states"], mask), expected).maxAbsoluteError
         #expect(error <= 1e-4 * expected.scalars.map(abs).max()!, "\(name): \(error)")
         #expect(out.entry(named: "hidden_states")?.dtype == .float32)
         #expect(out.entry(named: "position_ids")?.dtype == .int64)
@@ -55,7 +55,7 @@ import VLTestSupport
         let expected = try Fixtures.open("cogvlm/\(generation)/vision_io")["image_embeds"]
         let actual = try SafeTensorsFile(path: directory + "/out.safetensors")["image_embeds"]
         #expect(actual.shape == expected.shape)
-        #expect(difference(actual, expected).maxAbsolute <= 1e-4 * expected.scalars.map(abs).max()!)
+        #expect(TensorComparison(actual, expected).maxAbsoluteError <= 1e-4 * expected.scalars.map(abs).max()!)
     }
 
     @Test("Bad token types, masks, shapes, keys and configs exit 1 with a message naming them")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VLBlocks
 import VLTestSupport
+import VLTesting
 
 /// `vlblocks preprocess` and `encode --image` on the formats of issue 18, against transformers' CLIPImageProcessorPil
 /// after Pillow 13's open + exif_transpose + convert("RGB") (`Tools/reference/make_image_format_fixtures.py`).
@@ -25,7 +26,7 @@ import VLTestSupport
         let reference = try Self.expected["\(name).clip.pixel_values"]
         #expect(values.shape == [1, 3, 16, 16])
         // Identical 8-bit images; the normalisation is the same float32 arithmetic as transformers'.
-        expectClose(values, reference, absolute: 1e-6, relative: 1e-6)
+        expectClose(values, reference, rtol: 1e-6, atol: 1e-6)
     }
 
     @Test("--grey16 scale and --alpha white reach the decoder in preprocess and encode --image")

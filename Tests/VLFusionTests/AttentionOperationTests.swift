@@ -1,4 +1,5 @@
 import Testing
+import VLTesting
 import VLAttention
 import VLCore
 import VLTestSupport
@@ -18,7 +19,7 @@ import VLTestSupport
         let rows = [Array(positions[0..<5]), Array(positions[5..<10])]
         let rotary = try RotaryEmbedding(dimension: 8, base: base)
         let out = try x.applyingRotaryEmbedding(rotary.table(positions: 41), positions: rows)
-        expectClose(out, try Self.ops["rotary.\(Int(base)).output"], absolute: 1e-6, relative: 1e-5, "base \(base)")
+        expectClose(out, try Self.ops["rotary.\(Int(base)).output"], rtol: 1e-5, atol: 1e-6, "base \(base)")
     }
 
     @Test("Rotary embedding refuses bad dimensions, bases and positions")
@@ -35,11 +36,11 @@ import VLTestSupport
     func groupedAttention() throws {
         let (q, k, v) = (try Self.ops["attention.query"], try Self.ops["attention.key"], try Self.ops["attention.value"])
         let causal = try groupedQueryAttention(query: q, key: k, value: v, isCausal: true)
-        expectClose(causal, try Self.ops["attention.causal"], absolute: 1e-6, relative: 1e-5, "causal")
+        expectClose(causal, try Self.ops["attention.causal"], rtol: 1e-5, atol: 1e-6, "causal")
         // Rows that may attend to nothing (the two left pads of the first sequence) are zeros here and NaN in PyTorch
         // (the fixture stores them as zeros).
         let masked = try groupedQueryAttention(query: q, key: k, value: v, isCausal: true, keyMask: try Self.ops["attention.keep"])
-        expectClose(masked, try Self.ops["attention.masked"], absolute: 1e-6, relative: 1e-5, "masked")
+        expectClose(masked, try Self.ops["attention.masked"], rtol: 1e-5, atol: 1e-6, "masked")
         #expect(masked.scalars.allSatisfy { $0.isFinite })
     }
 
@@ -59,7 +60,7 @@ import VLTestSupport
         let reference = try scaledDotProductAttention(query: q.transposed(1, 2), key: try repeated(k).transposed(1, 2),
                                                       value: try repeated(v).transposed(1, 2),
                                                       mask: .causal(queries: l, keys: l)).transposed(1, 2)
-        expectClose(try groupedQueryAttention(query: q, key: k, value: v, isCausal: true), reference, absolute: 1e-6, relative: 1e-5)
+        expectClose(try groupedQueryAttention(query: q, key: k, value: v, isCausal: true), reference, rtol: 1e-5, atol: 1e-6)
         #expect(throws: ShapeError.self) { try groupedQueryAttention(query: q, key: Tensor(shape: [b, l, 3, hd]), value: Tensor(shape: [b, l, 3, hd]), isCausal: true) }
         #expect(throws: ShapeError.self) { try groupedQueryAttention(query: q, key: k, value: v, isCausal: true, keyMask: Tensor(shape: [b, l + 1])) }
         #expect(throws: ShapeError.self) {

@@ -32,7 +32,7 @@ import VLTestSupport
             let expected = try io[label]
             #expect(actual.shape == expected.shape, "\(label)")
             let scale = expected.scalars.map(abs).max() ?? 1
-            let error = difference(actual, expected).maxAbsolute
+            let error = TensorComparison(actual, expected).maxAbsoluteError
             #expect(error <= 1e-5 * scale, "\(generation) \(label): max error \(error) at scale \(scale)")
         }
         #expect(model.outputTokens == (generation == "cogvlm2" ? 4 + 2 : 16 + 2))

@@ -32,7 +32,7 @@ import VLTestSupport
             let expected = try FusionFixtures.keptRows(try io[label], mask: mask)
             let scale = expected.scalars.map(abs).max() ?? 1
             #expect(actual.shape == expected.shape)
-            let error = difference(actual, expected).maxAbsolute
+            let error = TensorComparison(actual, expected).maxAbsoluteError
             #expect(error <= 1e-5 * scale, "\(generation) \(name) \(label): max error \(error) at scale \(scale)")
         }
     }
@@ -51,7 +51,7 @@ import VLTestSupport
         #expect(decoder.layers.count == 1 && decoder.norm == nil)
         let out = try decoder(inputsEmbeds: try io["inputs_embeds"], routing: routing)
         let expected = try io["layer_outputs.0"]
-        #expect(difference(out, expected).maxAbsolute <= 1e-5 * (expected.scalars.map(abs).max() ?? 1))
+        #expect(TensorComparison(out, expected).maxAbsoluteError <= 1e-5 * (expected.scalars.map(abs).max() ?? 1))
     }
 
     /// Exact: the exported tensors are the loaded ones.
@@ -87,7 +87,7 @@ import VLTestSupport
         let imageRouting = try FusionFixtures.routing(images)
         let c = try VisualExpertDecoder.load(configuration: configuration, weights: file)(inputsEmbeds: try images["inputs_embeds"], routing: imageRouting)
         let d = try VisualExpertDecoder.load(configuration: configuration, weights: scrambled)(inputsEmbeds: try images["inputs_embeds"], routing: imageRouting)
-        #expect(difference(c, d).maxAbsolute > 0.1)
+        #expect(TensorComparison(c, d).maxAbsoluteError > 0.1)
     }
 
     @Test("FLOPs are a plain layer's; parameters twice the language expert's, less the shared norms")

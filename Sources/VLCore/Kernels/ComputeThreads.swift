@@ -58,8 +58,8 @@ public enum ComputeThreads {
         case unmanaged
     }
 
-    private static let blasPolicy = Mutex<BLASThreading>(.scoped)
-    private static let blasScope = Mutex<(depth: Int, saved: Int32)>((0, 0))
+    private static let blasPolicy = LockedValue<BLASThreading>(.scoped)
+    private static let blasScope = LockedValue<(depth: Int, saved: Int32)>((0, 0))
 
     /// The current ``BLASThreading`` policy.
     public static var blasThreading: BLASThreading { blasPolicy.withLock { $0 } }

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// How a parameter is initialised when a module is built without a checkpoint.
 public enum ParameterInitializer: Sendable, Equatable {
@@ -35,7 +34,7 @@ public final class ParameterLoader: Sendable {
     }
 
     private let mode: Mode
-    private let record = Mutex<[Recorded]>([])
+    private let record = LockedValue<[Recorded]>([])
     private let ignoredPrefixes: [String]
     /// Whether linear layers built from this loader keep packed weights (nil: ``WeightPacking/isEnabled``).
     public let packWeights: Bool?
