@@ -34,7 +34,7 @@ public struct MultiHeadAttention: Module {
         case .separate(let q, let k, let v, let o):
             // One [3D, D] projection from the three checkpoint matrices; the record reads each back as its rows.
             let parts = try [q, k, v].map { try Linear(scope[$0], inFeatures: d, outFeatures: d, bias: bias, packing: false) }
-            let fused = try Linear(weight: try Tensor(concatenating: parts.map(\.weight), axis: 0),
+            let fused = try Linear(weight: try Tensor(concatenating: parts.map(\.weight), axis: 0, placement: .pages),
                                    bias: bias ? try Tensor(concatenating: parts.map { $0.bias! }, axis: 0) : nil,
                                    path: scope.prefix, packing: packing)
             for (i, name) in [q, k, v].enumerated() {

@@ -59,7 +59,7 @@ public struct MLP: Layer {
             // Gate and up rows in one [2H, D] projection (one GEMM); the record reads each half back.
             let gate = try Linear(scope["gate_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias, packing: false)
             let up = try Linear(scope["up_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias, packing: false)
-            let fused = try Linear(weight: try Tensor(concatenating: [gate.weight, up.weight], axis: 0),
+            let fused = try Linear(weight: try Tensor(concatenating: [gate.weight, up.weight], axis: 0, placement: .pages),
                                    bias: bias ? try Tensor(concatenating: [gate.bias!, up.bias!], axis: 0) : nil,
                                    path: scope.path("gate_up"), packing: scope.loader.prefersPackedWeights)
             for (i, name) in ["gate_proj", "up_proj"].enumerated() {

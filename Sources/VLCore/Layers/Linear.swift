@@ -24,6 +24,14 @@ public struct Linear: Layer {
         }
     }
 
+    /// Whether the weight (packed or plain) sits in pages of its own rather than on the heap (see `StoragePlacement`).
+    package var weightHasOwnPages: Bool {
+        switch storage {
+        case .plain(let weight): weight.hasOwnPages
+        case .packed(let packed): packed.panels.hasOwnPages
+        }
+    }
+
     /// Whether the weight is kept packed for the micro-kernel.
     public var isPacked: Bool {
         if case .packed = storage { return true }

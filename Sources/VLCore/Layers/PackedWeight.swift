@@ -46,7 +46,7 @@ package struct PackedWeight: Sendable {
         let (n, k) = (weight.shape[0], weight.shape[1])
         outFeatures = n
         inFeatures = k
-        panels = Tensor(shape: [vlb_packed_weight_size(n, k)]) { out in
+        panels = Tensor(shape: [vlb_packed_weight_size(n, k)], placement: .pages) { out in
             weight.withUnsafeBufferPointer { vlb_pack_weight($0.baseAddress!, n, k, out.baseAddress!) }
         }
     }

@@ -9,7 +9,7 @@ enum RandomTensor {
         case .random(let mean, let std):
             var state = seed ^ fnv1a(path)
             let halfWidth = std * Float(3).squareRoot()  // uniform(-a, a) has std a / sqrt(3)
-            return Tensor(shape: shape) { buffer in
+            return Tensor(shape: shape, placement: .pages) { buffer in
                 for i in buffer.indices {
                     let bits = splitMix64(&state) >> 40  // 24 random bits
                     let unit = Float(bits) * (1 / Float(1 << 24))  // [0, 1)

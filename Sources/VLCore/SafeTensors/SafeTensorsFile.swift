@@ -168,7 +168,8 @@ public struct SafeTensorsFile: ParameterSource {
         // Converted in slices of 16 MiB, each slice's mapped pages let go once copied: the fp32 copy is what models
         // keep, so a large tensor never sits in memory twice (peak: the tensor plus one slice).
         let slice = Swift.max(1, (16 << 20) / entry.dtype.byteSize)
-        let tensor = Tensor(shape: entry.shape) { destination in
+        // Large tensors get pages of their own (weights live as long as the model; see StoragePlacement.pages).
+        let tensor = Tensor(shape: entry.shape, placement: .pages) { destination in
             guard let source, destination.count > 0 else { return }
             var start = 0
             while start < destination.count {

@@ -163,6 +163,11 @@ extension Tensor {
 
     /// `torch.cat(tensors, dim)`: the tensors joined along `axis`; the other extents must agree.
     public init(concatenating tensors: [Tensor], axis: Int) throws(ShapeError) {
+        try self.init(concatenating: tensors, axis: axis, placement: .heap)
+    }
+
+    /// As ``init(concatenating:axis:)``, with the storage placed as asked (`.pages` for weights fused at load).
+    package init(concatenating tensors: [Tensor], axis: Int, placement: StoragePlacement) throws(ShapeError) {
         guard let first = tensors.first else {
             throw ShapeError(path: "cat", tensor: "tensors", expected: "at least one tensor", actual: [])
         }
@@ -184,7 +189,7 @@ extension Tensor {
         shape[position] = total
         let outer = first.shape[..<position].reduce(1, *)
         let inner = first.shape[(position + 1)...].reduce(1, *)
-        self.init(shape: shape) { out in
+        self.init(shape: shape, placement: placement) { out in
             var column = 0
             let rowLength = total * inner
             for tensor in tensors {

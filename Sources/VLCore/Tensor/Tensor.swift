@@ -17,9 +17,14 @@ public struct Tensor: Sendable {
     /// Creates a tensor whose elements are left uninitialised; the caller writes all of them.
     @usableFromInline
     init(uninitializedShape shape: [Int]) {
+        self.init(uninitializedShape: shape, placement: .heap)
+    }
+
+    /// As ``init(uninitializedShape:)``, placed as asked.
+    init(uninitializedShape shape: [Int], placement: StoragePlacement) {
         Self.checkShape(shape)
         self.shape = shape
-        self.storage = TensorStorage(uninitializedCount: Self.elementCount(shape))
+        self.storage = TensorStorage(uninitializedCount: Self.elementCount(shape), placement: placement)
     }
 
     /// Creates a tensor from row-major scalars.
@@ -41,9 +46,17 @@ public struct Tensor: Sendable {
 
     /// Creates a tensor by calling `body` once with a buffer of `shape`'s element count to fill.
     public init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
-        self.init(uninitializedShape: shape)
+        try self.init(shape: shape, placement: .heap, initializingWith: body)
+    }
+
+    /// As ``init(shape:initializingWith:)``, with the storage placed as asked (weights: `.pages`).
+    package init(shape: [Int], placement: StoragePlacement, initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        self.init(uninitializedShape: shape, placement: placement)
         try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
     }
+
+    /// Whether the storage has pages of its own (`StoragePlacement.pages` at 1 MiB and above) rather than heap memory.
+    package var hasOwnPages: Bool { storage.hasOwnPages }
 
     /// The number of elements.
     @inlinable public var count: Int { storage.count }
