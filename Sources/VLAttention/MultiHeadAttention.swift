@@ -30,13 +30,17 @@ public struct MultiHeadAttention: Module {
         let d = width
         // Packed weights need the key/value rows (from D) to start on a 16-row panel.
         let packing = scope.loader.prefersPackedWeights && d % 16 == 0
+        // So do int8 ones (the same panels); other widths keep an fp32 input projection.
+        let precision: Precision = d % 16 == 0 ? scope.loader.precision : .float32
         switch layout {
         case .separate(let q, let k, let v, let o):
-            // One [3D, D] projection from the three checkpoint matrices; the record reads each back as its rows.
-            let parts = try [q, k, v].map { try Linear(scope[$0], inFeatures: d, outFeatures: d, bias: bias, packing: false) }
+            // One [3D, D] projection from the three checkpoint matrices (read as fp32, fused, then packed or quantised);
+            // the record reads each back as its rows.
+            let parts = try [q, k, v].map { try Linear(scope[$0], inFeatures: d, outFeatures: d, bias: bias, packing: false,
+                                                        precision: .float32) }
             let fused = try Linear(weight: try Tensor(concatenating: parts.map(\.weight), axis: 0, placement: .pages),
                                    bias: bias ? try Tensor(concatenating: parts.map { $0.bias! }, axis: 0) : nil,
-                                   path: scope.prefix, packing: packing)
+                                   path: scope.prefix, packing: packing, precision: precision)
             for (i, name) in [q, k, v].enumerated() {
                 scope.rebind(name + ".weight") { try! fused.weight.narrowed(axis: 0, start: i * d, length: d) }
                 if bias { scope.rebind(name + ".bias") { try! fused.bias!.narrowed(axis: 0, start: i * d, length: d) } }
@@ -44,12 +48,13 @@ public struct MultiHeadAttention: Module {
             inputProjection = fused
             output = try Linear(scope[o], inFeatures: d, outFeatures: d)
         case .fused(let qkv, let o):
-            inputProjection = try Linear(scope[qkv], inFeatures: d, outFeatures: 3 * d, bias: bias, packing: packing)
+            inputProjection = try Linear(scope[qkv], inFeatures: d, outFeatures: 3 * d, bias: bias, packing: packing,
+                                         precision: precision)
             output = try Linear(scope[o], inFeatures: d, outFeatures: d)
         case .packedInProjection:
             let weight = try scope.load("in_proj_weight", shape: [3 * d, d], initializer: .fanIn(d))
             let inputBias = bias ? try scope.load("in_proj_bias", shape: [3 * d], initializer: .zeros) : nil
-            let fused = try Linear(weight: weight, bias: inputBias, path: scope.prefix, packing: packing)
+            let fused = try Linear(weight: weight, bias: inputBias, path: scope.prefix, packing: packing, precision: precision)
             scope.rebind("in_proj_weight") { fused.weight }
             inputProjection = fused
             output = try Linear(scope["out_proj"], inFeatures: d, outFeatures: d)

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time encoders, connectors, text towers, tokenizers, CogVLM's visual-expert layer (release builds; random weights of the real sizes) and image decoding.",
         subcommands: [BenchEncoderCommand.self, BenchConnectorsCommand.self, BenchTextCommand.self, BenchTokenizeCommand.self,
-                      BenchCogVLMCommand.self, BenchDecodeCommand.self]
+                      BenchCogVLMCommand.self, BenchDecodeCommand.self, BenchPrecisionCommand.self]
     )
 }
 
@@ -36,6 +36,9 @@ struct BenchEncoderCommand: ParsableCommand {
     @Flag(help: "Print one JSON line instead of a sentence.")
     var json = false
 
+    @Option(help: precisionHelp)
+    var precision: Precision = .float32
+
     @Flag(help: "Run the blocks composed from tensor operations instead of the fused blocks (to measure what fusing gains).")
     var composed = false
 
@@ -57,7 +60,7 @@ struct BenchEncoderCommand: ParsableCommand {
         guard let count = Tensor.checkedCount(shape), count <= SizeLimits.maximumActivationElements else {
             throw CommandFailure("pixels \(shape.shapeDescription) exceed \(SizeLimits.maximumActivationElements) elements")
         }
-        let tower = try VisionTower.random(preset)
+        let tower = try VisionTower.random(preset, precision: precision)
         let pixels = Tensor.uniform(shape: [batch, preset.configuration.channels, side, side], seed: 7)
         _ = try tower.embeddings.patchEmbedding.grid(for: pixels)
         let forward: () throws -> Void = composed ? { _ = try tower.composedLastHiddenState(pixels) } : { _ = try tower(pixels) }
@@ -69,13 +72,13 @@ struct BenchEncoderCommand: ParsableCommand {
         if json {
             print(Format.jsonLine([
                 ("preset", Format.jsonString(preset.name)), ("blocks", Format.jsonString(composed ? "composed" : "fused")), ("resolution", String(side)), ("batch", String(batch)),
-                ("threads", String(threads)), ("runs", String(runs)), ("min_ms", Format.fixed(timing.minimum)),
+                ("precision", Format.jsonString(precision.rawValue)), ("threads", String(threads)), ("runs", String(runs)), ("min_ms", Format.fixed(timing.minimum)),
                 ("median_ms", Format.fixed(timing.median)), ("gflops", Format.fixed(gflop, 3)),
                 ("gflop_per_s", Format.fixed(gflop / timing.minimum * 1000, 1)), ("params", String(tower.parameterCount)),
                 ("rss_after_warmup_kb", String(residentBefore)), ("rss_after_runs_kb", String(residentAfter)),
             ]))
         } else {
-            print("\(preset.name) @ \(side) px, batch \(batch), \(threads) threads: min \(Format.fixed(timing.minimum)) ms, "
+            print("\(preset.name) @ \(side) px, batch \(batch), \(precision.rawValue), \(threads) threads: min \(Format.fixed(timing.minimum)) ms, "
                   + "median \(Format.fixed(timing.median)) ms, \(Format.fixed(gflop, 2)) GFLOP, "
                   + "\(Format.fixed(gflop / timing.minimum * 1000, 1)) GFLOP/s")
         }

@@ -22,6 +22,7 @@ struct BenchConnectorsCommand: ParsableCommand {
     @Option(help: "Feature maps per call.") var batch = 1
     @Option(help: "Threads for BLAS and VLBlocks' kernels.") var threads = ComputeThreads.count
     @Option(help: "Timed runs after one warm-up run.") var runs = 5
+    @Option(help: precisionHelp) var precision: Precision = .float32
     @Flag(help: "One JSON line per case.") var json = false
 
     func validate() throws {
@@ -47,18 +48,19 @@ struct BenchConnectorsCommand: ParsableCommand {
             let inputTokens = input.tokens.shape[1]
             for t in ConnectorStudy.tokenCounts(for: name, requested: try IntegerList.tokenCounts(tokens), inputTokens: n) {
                 let connector = try ConnectorStudy.configuration(name, encoderWidth: dv, outputWidth: dl, tokens: t)
-                    .randomConnector(inputTokens: inputTokens)
+                    .randomConnector(inputTokens: inputTokens, precision: precision)
                 let timing = try Timing.measure(runs: runs) { _ = try connector(input) }
                 let gflop = Double(connector.flops(batch: batch, inputTokens: inputTokens)) / 1e9
                 if json {
                     print(Format.jsonLine([
                         ("connector", Format.jsonString(name)), ("tokens", String(t)), ("grid", String(grid)), ("dv", String(dv)),
-                        ("dl", String(dl)), ("batch", String(batch)), ("threads", String(threads)),
+                        ("dl", String(dl)), ("batch", String(batch)), ("precision", Format.jsonString(precision.rawValue)),
+                        ("threads", String(threads)),
                         ("params", String(connector.parameterCount)), ("gflops", Format.fixed(gflop, 3)),
                         ("min_ms", Format.fixed(timing.minimum)), ("median_ms", Format.fixed(timing.median)),
                     ]))
                 } else {
-                    print("\(name) T=\(t): \(connector.parameterCount) params, \(Format.fixed(gflop, 2)) GFLOP, "
+                    print("\(name) T=\(t) \(precision.rawValue): \(connector.parameterCount) params, \(Format.fixed(gflop, 2)) GFLOP, "
                           + "min \(Format.fixed(timing.minimum)) ms, median \(Format.fixed(timing.median)) ms")
                 }
             }

@@ -26,6 +26,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Timed runs per case after one warm-up (default 3; 2 with --quick).") var runs: Int?
     @Option(help: "Write the rows as CSV.") var csv: String?
     @Option(help: "Write a latency chart as SVG.") var svg: String?
+    @Option(help: "Precisions to sweep, comma-separated: fp32, int8 or fp32,int8 (encoder and connectors alike).")
+    var precision = "fp32"
     @Flag(help: "Small encoder and fewer runs: the README's main job.") var quick = false
 
     func validate() throws {
@@ -34,6 +36,7 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("--batch and --threads at most 1024, --dl at most \(SizeLimits.maximumDimension)")
         }
         if let runs, !(1...100_000).contains(runs) { throw ValidationError("--runs must be between 1 and 100000") }
+        _ = try Self.precisions(precision)
         if checkpoint != nil, encoder != nil { throw ValidationError("give --encoder or --checkpoint, not both") }
         let sides = try Self.sides(resolutions)
         let counts = try IntegerList.tokenCounts(tokens)
@@ -56,6 +59,20 @@ struct CompareCommand: ParsableCommand {
                                        what: "--resolutions takes pixel sides (1 ... \(ImageProcessor.maximumSide)) separated by commas, e.g. 224,336")
     }
 
+    static func precisions(_ text: String) throws -> [Precision] {
+        let names = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        let precisions = try names.map { name in
+            guard let precision = Precision(rawValue: name) else {
+                throw ValidationError("unknown precision '\(name)'; known: \(Precision.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return precision
+        }
+        guard !precisions.isEmpty, Set(precisions).count == precisions.count else {
+            throw ValidationError("--precision names each of fp32, int8 at most once, e.g. fp32,int8")
+        }
+        return precisions
+    }
+
     static func kinds(_ text: String) throws -> [String] {
         let kinds = text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         for kind in kinds where !ConnectorStudy.known.contains(kind) {
@@ -76,21 +93,26 @@ struct CompareCommand: ParsableCommand {
         let sides = try Self.sides(resolutions)
         let counts = try IntegerList.tokenCounts(tokens)
         let kinds = try Self.kinds(connectors)
-        let tower: VisionTransformer
-        let name: String
-        if let checkpoint {
-            tower = try VisionTower.load(directory: checkpoint)
-            name = (checkpoint as NSString).lastPathComponent
-            try Self.checkResolutions(sides, patchSize: tower.configuration.patchSize, nativeSize: tower.configuration.imageSize)
-        } else {
-            let preset = try VisionPreset.named(encoder ?? (quick ? "dinov2-s14" : "clip-vit-l14"))
-            tower = try VisionTower.random(preset)
-            name = preset.name
-        }
-        let sweep = ConnectorSweep(tower: tower, resolutions: sides, tokenCounts: counts, connectors: kinds, languageWidth: dl, batch: batch,
-                                   runs: runs ?? (quick ? 2 : 3))
+        let precisions = try Self.precisions(precision)
+        var name = ""
+        var rows: [ConnectorSweep.Row] = []
         let progress = ProgressLine()
-        let rows = try sweep.run { done, total, what in progress.show("[\(done)/\(total)] \(what)") }
+        for (index, precision) in precisions.enumerated() {
+            let tower: VisionTransformer
+            if let checkpoint {
+                tower = try VisionTower.load(directory: checkpoint, precision: precision)
+                name = (checkpoint as NSString).lastPathComponent
+                try Self.checkResolutions(sides, patchSize: tower.configuration.patchSize, nativeSize: tower.configuration.imageSize)
+            } else {
+                let preset = try VisionPreset.named(encoder ?? (quick ? "dinov2-s14" : "clip-vit-l14"))
+                tower = try VisionTower.random(preset, precision: precision)
+                name = preset.name
+            }
+            let sweep = ConnectorSweep(tower: tower, resolutions: sides, tokenCounts: counts, connectors: kinds, languageWidth: dl,
+                                       batch: batch, runs: runs ?? (quick ? 2 : 3), precision: precision)
+            let pass = precisions.count > 1 ? "\(precision.rawValue) \(index + 1)/\(precisions.count) " : ""
+            rows += try sweep.run { done, total, what in progress.show("\(pass)[\(done)/\(total)] \(what)") }
+        }
         progress.finish()
         print("\(name), batch \(batch), \(threads) threads, LLM width \(dl); ms = connector median, encoder_ms = encoder median (up to the feature layer)")
         print(ConnectorComparison.table(rows), terminator: "")

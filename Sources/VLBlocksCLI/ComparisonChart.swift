@@ -10,7 +10,7 @@ enum ComparisonChart {
     static func svg(_ rows: [ConnectorSweep.Row], title: String) -> String {
         let width = 860.0, height = 520.0
         let plot = (left: 80.0, top: 60.0, right: 640.0, bottom: 450.0)
-        let connectors = orderedUnique(rows.map(\.connector))
+        let connectors = orderedUnique(rows.map(\.label))
         let resolutions = orderedUnique(rows.map(\.resolution)).sorted()
         let tokens = rows.map { Double($0.tokens) }
         let xMin = (tokens.min() ?? 1) / 1.3, xMax = (tokens.max() ?? 2) * 1.3
@@ -48,7 +48,7 @@ enum ComparisonChart {
         for (ci, connector) in connectors.enumerated() {
             let color = palette[ci % palette.count]
             for (ri, resolution) in resolutions.enumerated() {
-                let points = rows.filter { $0.connector == connector && $0.resolution == resolution }.sorted { $0.tokens < $1.tokens }
+                let points = rows.filter { $0.label == connector && $0.resolution == resolution }.sorted { $0.tokens < $1.tokens }
                 if points.count > 1 {
                     let path = points.map { "\(f(x(Double($0.tokens)))),\(f(y($0.milliseconds)))" }.joined(separator: " ")
                     out += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash(ri))/>\n"

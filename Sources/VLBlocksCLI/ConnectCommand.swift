@@ -30,6 +30,9 @@ struct ConnectCommand: ParsableCommand {
     @Option(help: "The patch grid as HxW (rows x columns), overriding the input file's grid metadata.")
     var grid: String?
 
+    @Option(help: precisionHelp)
+    var precision: Precision = .float32
+
     @Option(help: "Threads for BLAS and VLBlocks' kernels (default: all cores).")
     var threads: Int?
 
@@ -39,15 +42,18 @@ struct ConnectCommand: ParsableCommand {
 
     func run() throws {
         if let threads { ComputeThreads.set(threads) }
-        let (projector, inputs, patchGrid) = try Self.load(config: config, weights: weights, input: input, grid: grid)
+        let (projector, inputs, patchGrid) = try Self.load(config: config, weights: weights, input: input, grid: grid, precision: precision)
         let tokens = try projector(inputs, grid: patchGrid)
         try SafeTensorsWriter.write(["tokens": tokens], metadata: ["producer": "vlblocks connect"], to: output)
     }
 
     /// The projector, its named inputs (and `attention_mask` when the file has one) and the patch grid (`--grid`, else
     /// the file's `grid` metadata): what `connect` and `trace --config` run.
-    static func load(config: String, weights: String, input: String, grid: String?) throws -> (Projector, [String: Tensor], PatchGrid?) {
-        let projector = try Projector.load(try ProjectorConfiguration(contentsOf: config), weights: try SafeTensorsFile(path: weights))
+    static func load(config: String, weights: String, input: String, grid: String?, precision: Precision = .float32) throws
+        -> (Projector, [String: Tensor], PatchGrid?)
+    {
+        let projector = try Projector.load(try ProjectorConfiguration(contentsOf: config), weights: try SafeTensorsFile(path: weights),
+                                           precision: precision)
         let file = try SafeTensorsFile(path: input)
         var inputs: [String: Tensor] = [:]
         for name in projector.inputNames { inputs[name] = try file.requiredTensor(name) }

@@ -3,11 +3,12 @@ import VLBlocks
 
 /// The connector study's rows as `vlblocks compare` prints them: an aligned table and CSV.
 enum ConnectorComparison {
-    static let columns = ["connector", "tokens", "resolution", "params", "gflops", "ms", "encoder_ms", "total_ms"]
+    static let columns = ["connector", "tokens", "resolution", "params", "gflops", "ms", "encoder_ms", "total_ms", "precision"]
 
     static func fields(_ row: ConnectorSweep.Row) -> [String] {
         [row.connector, String(row.tokens), String(row.resolution), String(row.parameters), Format.fixed(row.gflops, 3),
-         Format.fixed(row.milliseconds), Format.fixed(row.encoderMilliseconds), Format.fixed(row.totalMilliseconds)]
+         Format.fixed(row.milliseconds), Format.fixed(row.encoderMilliseconds), Format.fixed(row.totalMilliseconds),
+         row.precision.rawValue]
     }
 
     /// An aligned text table (numbers right-aligned).

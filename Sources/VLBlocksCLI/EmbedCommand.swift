@@ -30,6 +30,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "Embed the I-th of N slices of the sorted image list (0-based), e.g. 3/16.") var shard: String?
     @Option(help: "16-bit grey images: clip (as Pillow and the pipelines) or scale (the high byte).")
     var grey16: RGBImage.Grey16Handling = .clip
+    @Option(help: precisionHelp) var precision: Precision = .float32
     @Flag(help: "No progress line.") var quiet = false
 
     func validate() throws {
@@ -55,7 +56,7 @@ struct EmbedCommand: ParsableCommand {
             try embedTexts()
             return
         }
-        let embedder = try ImageEmbedder.load(directory: checkpoint)
+        let embedder = try ImageEmbedder.load(directory: checkpoint, precision: precision)
         var collection = try ImageCollection(searching: images)
         if let shard {
             let (index, count) = try Self.slice(shard, option: "--shard")
@@ -87,7 +88,7 @@ struct EmbedCommand: ParsableCommand {
             if all.last == "" { all.removeLast() }
         }
         guard !all.isEmpty else { throw CommandFailure("no texts to embed") }
-        let embedder = try TextEmbedder.load(directory: checkpoint)
+        let embedder = try TextEmbedder.load(directory: checkpoint, precision: precision)
         let (file, truncated) = try embedder.embed(all, batch: batch ?? 64)
         TruncationWarning.report(truncated, maxLength: embedder.maxLength)
         try file.write(to: output)

@@ -44,6 +44,9 @@ struct EncodeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Write image_features = hidden_states[K] without class and register tokens (e.g. -2, LLaVA's layer).")
     var featureLayer: Int?
 
+    @Option(help: precisionHelp)
+    var precision: Precision = .float32
+
     @Option(help: "Threads for BLAS and VLBlocks' kernels (default: all cores).")
     var threads: Int?
 
@@ -60,7 +63,8 @@ struct EncodeCommand: ParsableCommand {
         if let selection {
             do { _ = try selection.resolvedLayer(layers: configuration.layers) } catch { throw ValidationError("--feature-layer: \(error.reason)") }
         }
-        let tower = try VisionTower.load(configuration: configuration, weights: try CheckpointWeights.open(directory: checkpoint))
+        let tower = try VisionTower.load(configuration: configuration, weights: try CheckpointWeights.open(directory: checkpoint),
+                                         precision: precision)
         let values: Tensor
         if let image {
             let processor = try ImageProcessor.forCheckpoint(directory: checkpoint, tower: configuration)

@@ -43,13 +43,13 @@ extension ConnectorConfiguration {
     }
 
     /// Loads the connector strictly from `weights`: a missing, misshapen or unused key is an error.
-    public func loadConnector(weights: any ParameterSource, packWeights: Bool? = nil) throws -> any Connector {
-        try ParameterLoader(source: connectorWeights(weights), packWeights: packWeights).buildConnector(self)
+    public func loadConnector(weights: any ParameterSource, packWeights: Bool? = nil, precision: Precision = .float32) throws -> any Connector {
+        try ParameterLoader(source: connectorWeights(weights), packWeights: packWeights, precision: precision).buildConnector(self)
     }
 
     /// The connector with random weights (deterministic per seed), for benchmarks and studies.
-    public func randomConnector(inputTokens: Int = 576, seed: UInt64 = 0, packWeights: Bool? = nil) throws -> any Connector {
-        try makeConnector(ParameterLoader(randomSeed: seed, packWeights: packWeights).root, inputTokens: inputTokens)
+    public func randomConnector(inputTokens: Int = 576, seed: UInt64 = 0, packWeights: Bool? = nil, precision: Precision = .float32) throws -> any Connector {
+        try makeConnector(ParameterLoader(randomSeed: seed, packWeights: packWeights, precision: precision).root, inputTokens: inputTokens)
     }
 }
 

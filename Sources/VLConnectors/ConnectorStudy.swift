@@ -82,7 +82,11 @@ public struct ConnectorSweep: Sendable {
         public var milliseconds: Double
         /// Median encoder latency at this resolution.
         public var encoderMilliseconds: Double
+        /// The arithmetic of the encoder's and the connector's linear layers.
+        public var precision: Precision = .float32
         public var totalMilliseconds: Double { encoderMilliseconds + milliseconds }
+        /// The connector's name, with the precision when it is not fp32 (a chart's series).
+        public var label: String { precision == .float32 ? connector : "\(connector) (\(precision.rawValue))" }
     }
 
     public var tower: VisionTransformer
@@ -95,9 +99,11 @@ public struct ConnectorSweep: Sendable {
     /// The hidden state the connectors read (transformers' `hidden_states` index; LLaVA's -2 by default): its patch
     /// tokens for the pooling connectors, with the class token for those that take it (``ConnectorStudy/takesPrefixTokens(_:)``).
     public var featureLayer: Int
+    /// The connectors' linear layers (build `tower` with the same precision: its own is what it was built with).
+    public var precision: Precision
 
     public init(tower: VisionTransformer, resolutions: [Int], tokenCounts: [Int], connectors: [String] = ConnectorStudy.connectors,
-                languageWidth: Int, batch: Int = 1, runs: Int = 3, featureLayer: Int = -2) {
+                languageWidth: Int, batch: Int = 1, runs: Int = 3, featureLayer: Int = -2, precision: Precision = .float32) {
         self.tower = tower
         self.resolutions = resolutions
         self.tokenCounts = tokenCounts
@@ -106,6 +112,7 @@ public struct ConnectorSweep: Sendable {
         self.batch = batch
         self.runs = runs
         self.featureLayer = featureLayer
+        self.precision = precision
     }
 
     /// Cases in the order they run (for progress lines): one encoder run per resolution, then the connectors.
@@ -140,11 +147,11 @@ public struct ConnectorSweep: Sendable {
                 for t in ConnectorStudy.tokenCounts(for: name, requested: tokenCounts, inputTokens: patches.tokens.shape[1]) {
                     progress(done, total, "\(name) T=\(t) @ \(resolution) px")
                     let connector = try ConnectorStudy.configuration(name, encoderWidth: configuration.hiddenSize, outputWidth: languageWidth, tokens: t)
-                        .randomConnector(inputTokens: n)
+                        .randomConnector(inputTokens: n, precision: precision)
                     let timing = try Timing.measure(runs: runs) { _ = try connector(input) }
                     rows.append(Row(connector: name, tokens: t, resolution: resolution, parameters: connector.parameterCount,
                                     gflops: Double(connector.flops(batch: batch, inputTokens: n)) / 1e9, milliseconds: timing.median,
-                                    encoderMilliseconds: encoderTiming.median))
+                                    encoderMilliseconds: encoderTiming.median, precision: precision))
                     done += 1
                 }
             }

@@ -11,7 +11,7 @@ struct PointwiseConvNorm: Module {
     init(_ scope: ParameterScope, inChannels: Int, outChannels: Int) throws {
         let weight = try scope.load("conv.weight", shape: [outChannels, inChannels, 1, 1], initializer: .fanIn(inChannels))
         let conv = try Linear(weight: try weight.reshaped([outChannels, inChannels]), bias: nil, path: scope.path("conv"),
-                              packing: scope.loader.prefersPackedWeights)
+                              packing: scope.loader.prefersPackedWeights, precision: scope.loader.precision)
         scope.rebind("conv.weight") { try! conv.weight.reshaped([outChannels, inChannels, 1, 1]) }
         self.conv = conv
         norm = try LayerNorm(scope["bn"], width: outChannels, epsilon: 1e-5)

@@ -76,10 +76,10 @@ public enum Projector: Sendable {
     }
 
     /// Loads a projector strictly: every key the config implies must be in `weights`, and nothing else.
-    public static func load(_ configuration: ProjectorConfiguration, weights: any ParameterSource, packWeights: Bool? = nil) throws -> Projector {
+    public static func load(_ configuration: ProjectorConfiguration, weights: any ParameterSource, packWeights: Bool? = nil, precision: Precision = .float32) throws -> Projector {
         var source = weights
         if case .connector(let c) = configuration { source = c.connectorWeights(weights) }
-        let loader = ParameterLoader(source: source, packWeights: packWeights)
+        let loader = ParameterLoader(source: source, packWeights: packWeights, precision: precision)
         let projector = try make(configuration, scope: loader.root)
         try loader.finish()
         return projector

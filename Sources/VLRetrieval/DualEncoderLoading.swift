@@ -1,5 +1,5 @@
 import Foundation
-import VLCore
+public import VLCore
 import VLTransformer
 
 extension DualEncoder {
@@ -10,7 +10,7 @@ extension DualEncoder {
     /// Loads a checkpoint folder: `config.json` and the weights (`model.safetensors` or a sharded index). Every tower
     /// the folder holds is loaded, with its projection and the logit scale and bias; loading is strict over the whole
     /// file (a missing, misshapen or unused key is an error naming the key as stored).
-    public static func load(directory: String, packWeights: Bool? = nil) throws -> DualEncoder {
+    public static func load(directory: String, packWeights: Bool? = nil, precision: Precision = .float32) throws -> DualEncoder {
         let configPath = (directory as NSString).appendingPathComponent("config.json")
         guard let data = FileManager.default.contents(atPath: configPath) else {
             throw ConfigurationError(field: configPath, reason: "missing or unreadable")
@@ -27,13 +27,13 @@ extension DualEncoder {
         let hasText = kind.modelType == "clip" || kind.modelType == "siglip" || kind.modelType.hasSuffix("_text_model")
         let vision = hasVision
             ? try VisionTower.load(configuration: try VisionTransformerConfiguration(huggingFaceConfig: data, file: configPath),
-                                   weights: weights, packWeights: packWeights) : nil
+                                   weights: weights, packWeights: packWeights, precision: precision) : nil
         let text = hasText
             ? try TextTower.load(configuration: try TextTransformerConfiguration(huggingFaceConfig: data, file: configPath),
-                                 weights: weights, packWeights: packWeights) : nil
+                                 weights: weights, packWeights: packWeights, precision: precision) : nil
         // The keys outside the towers: projections and the logit scale and bias.
         let top = ["visual_projection.weight", "text_projection.weight", "logit_scale", "logit_bias"]
-        let loader = ParameterLoader(source: weights, packWeights: packWeights)
+        let loader = ParameterLoader(source: weights, packWeights: packWeights, precision: precision)
         func projection(_ name: String, width: Int?) throws -> Linear? {
             guard let width, let shape = weights.shape(of: name + ".weight") else { return nil }
             guard shape.count == 2, shape[1] == width, shape[0] > 0 else {

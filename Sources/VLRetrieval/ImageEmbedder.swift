@@ -21,8 +21,8 @@ public struct ImageEmbedder: Sendable {
 
     /// Loads the image side of the checkpoint folder at `directory`.
     /// - Throws: ``ConfigurationError`` when the folder has no image tower.
-    public static func load(directory: String, packWeights: Bool? = nil) throws -> ImageEmbedder {
-        let encoder = try DualEncoder.load(directory: directory, packWeights: packWeights)
+    public static func load(directory: String, packWeights: Bool? = nil, precision: Precision = .float32) throws -> ImageEmbedder {
+        let encoder = try DualEncoder.load(directory: directory, packWeights: packWeights, precision: precision)
         guard let vision = encoder.vision, let name = encoder.imageEmbeddingName else {
             throw ConfigurationError(field: directory, reason: "this checkpoint has no image tower (a text-only model)")
         }

@@ -26,8 +26,8 @@ public struct TextEmbedder: Sendable {
     /// `SiglipModel`, `SiglipTextModel`) and its tokenizer files.
     /// - Throws: ``ConfigurationError`` when the folder has no text tower; ``TokenizerError`` for missing or bad
     ///   tokenizer files.
-    public static func load(directory: String, packWeights: Bool? = nil) throws -> TextEmbedder {
-        let encoder = try DualEncoder.load(directory: directory, packWeights: packWeights)
+    public static func load(directory: String, packWeights: Bool? = nil, precision: Precision = .float32) throws -> TextEmbedder {
+        let encoder = try DualEncoder.load(directory: directory, packWeights: packWeights, precision: precision)
         try encoder.requireText(directory)
         return TextEmbedder(encoder: encoder, tokenizer: try loadTokenizer(directory: directory),
                             checkpointName: (directory as NSString).lastPathComponent, embeddingName: encoder.textEmbeddingName!)
@@ -79,8 +79,8 @@ public struct ZeroShotClassifier: Sendable {
 
     /// Loads both towers of `directory`.
     /// - Throws: ``ConfigurationError`` when the folder lacks a tower or the logit scale.
-    public static func load(directory: String, packWeights: Bool? = nil) throws -> ZeroShotClassifier {
-        let encoder = try DualEncoder.load(directory: directory, packWeights: packWeights)
+    public static func load(directory: String, packWeights: Bool? = nil, precision: Precision = .float32) throws -> ZeroShotClassifier {
+        let encoder = try DualEncoder.load(directory: directory, packWeights: packWeights, precision: precision)
         try encoder.requireVision(directory)
         try encoder.requireText(directory)
         guard encoder.logitScale != nil else {

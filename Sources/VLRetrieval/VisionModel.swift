@@ -20,8 +20,8 @@ public struct VisionModel: Sendable {
 
     /// Loads a Hugging Face checkpoint folder: `config.json`, the weights, and `preprocessor_config.json` when
     /// present (else the family's processor at its default size, see ``ImageProcessor/init(for:)``).
-    public static func load(directory: String, packWeights: Bool? = nil) throws -> VisionModel {
-        let tower = try VisionTower.load(directory: directory, packWeights: packWeights)
+    public static func load(directory: String, packWeights: Bool? = nil, precision: Precision = .float32) throws -> VisionModel {
+        let tower = try VisionTower.load(directory: directory, packWeights: packWeights, precision: precision)
         let processor = try ImageProcessor.forCheckpoint(directory: directory, tower: tower.configuration)
         return VisionModel(tower: tower, processor: processor)
     }

@@ -57,11 +57,14 @@ public struct MLP: Layer {
             second = try Linear(scope[b], inFeatures: hiddenFeatures, outFeatures: out, bias: bias)
         case (.swiGLU, .gateUpDown):
             // Gate and up rows in one [2H, D] projection (one GEMM); the record reads each half back.
-            let gate = try Linear(scope["gate_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias, packing: false)
-            let up = try Linear(scope["up_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias, packing: false)
+            let gate = try Linear(scope["gate_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias, packing: false,
+                                  precision: .float32)
+            let up = try Linear(scope["up_proj"], inFeatures: inFeatures, outFeatures: hiddenFeatures, bias: bias, packing: false,
+                                  precision: .float32)
             let fused = try Linear(weight: try Tensor(concatenating: [gate.weight, up.weight], axis: 0, placement: .pages),
                                    bias: bias ? try Tensor(concatenating: [gate.bias!, up.bias!], axis: 0) : nil,
-                                   path: scope.path("gate_up"), packing: scope.loader.prefersPackedWeights)
+                                   path: scope.path("gate_up"), packing: scope.loader.prefersPackedWeights,
+                                   precision: scope.loader.precision)
             for (i, name) in ["gate_proj", "up_proj"].enumerated() {
                 let h = hiddenFeatures
                 scope.rebind(name + ".weight") { try! fused.weight.narrowed(axis: 0, start: i * h, length: h) }

@@ -9,12 +9,13 @@ public enum VisionTower {
     /// names (with or without `vision_model.`, DINOv2's `attention.attention.query` and `mlp.weights_in`);
     /// converts fp16/bf16 weights to fp32. Loading is strict: a missing key, a wrong shape or a tower key
     /// that nothing uses is an error naming the key.
-    /// - Parameter packWeights: keep linear weights packed for VLBlocks' micro-kernel (default:
-    ///   ``WeightPacking/isEnabled``).
-    public static func load(directory: String, packWeights: Bool? = nil) throws -> VisionTransformer {
+    /// - Parameters:
+    ///   - packWeights: keep fp32 linear weights packed for VLBlocks' micro-kernel (default: ``WeightPacking/isEnabled``).
+    ///   - precision: `.int8` quantises every linear layer as it is built (see ``Precision``).
+    public static func load(directory: String, packWeights: Bool? = nil, precision: Precision = .float32) throws -> VisionTransformer {
         let configuration = try loadConfiguration(directory: directory)
         let weights = try CheckpointWeights.open(directory: directory)
-        return try load(configuration: configuration, weights: weights, packWeights: packWeights)
+        return try load(configuration: configuration, weights: weights, packWeights: packWeights, precision: precision)
     }
 
     /// Parses `directory/config.json`.
@@ -24,7 +25,7 @@ public enum VisionTower {
 
     /// Builds the tower from `weights`, detecting the key layout.
     public static func load(
-        configuration: VisionTransformerConfiguration, weights: any ParameterSource, packWeights: Bool? = nil
+        configuration: VisionTransformerConfiguration, weights: any ParameterSource, packWeights: Bool? = nil, precision: Precision = .float32
     ) throws -> VisionTransformer {
         let names = weights.tensorNames
         let prefix = names.contains { $0.hasPrefix("vision_model.") } ? "vision_model." : ""
@@ -39,7 +40,7 @@ public enum VisionTower {
             }
         }
         // Older CLIP checkpoints carry the non-persistent `position_ids` buffer.
-        let loader = ParameterLoader(source: source, ignoring: ["embeddings.position_ids"], packWeights: packWeights)
+        let loader = ParameterLoader(source: source, ignoring: ["embeddings.position_ids"], packWeights: packWeights, precision: precision)
         do {
             let tower = try VisionTransformer(loader.root, configuration: configuration, keys: keys)
             try loader.finish()
@@ -50,7 +51,7 @@ public enum VisionTower {
     }
 
     /// A tower of a preset's size with random weights (deterministic per seed), for benchmarks.
-    public static func random(_ preset: VisionPreset, seed: UInt64 = 0, packWeights: Bool? = nil) throws -> VisionTransformer {
-        try VisionTransformer(ParameterLoader(randomSeed: seed, packWeights: packWeights).root, configuration: preset.configuration)
+    public static func random(_ preset: VisionPreset, seed: UInt64 = 0, packWeights: Bool? = nil, precision: Precision = .float32) throws -> VisionTransformer {
+        try VisionTransformer(ParameterLoader(randomSeed: seed, packWeights: packWeights, precision: precision).root, configuration: preset.configuration)
     }
 }

@@ -18,7 +18,8 @@ import VLTesting
                                         "--dl", "64", "--runs", "1", "--threads", "1", "--csv", csv, "--svg", svg])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
-        #expect(lines.first == "connector,tokens,resolution,params,gflops,ms,encoder_ms,total_ms")
+        #expect(lines.first == "connector,tokens,resolution,params,gflops,ms,encoder_ms,total_ms,precision")
+        #expect(lines.dropFirst().allSatisfy { $0.hasSuffix(",fp32") })
         #expect(lines.count == 1 + 2 * 7)  // 2 resolutions x (3 connectors x 2 token counts + mlp2x_gelu)
         #expect(lines.contains { $0.hasPrefix("mlp2x_gelu,36,84,") })  // 84 / 14 = 6 -> 36 tokens
         #expect(result.stdout.contains("connector") && result.stdout.contains("total_ms"))
@@ -37,6 +38,22 @@ import VLTesting
         let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
         #expect(rows.map { String($0[0]) } == ["avg-pool", "attn-pool", "c-abs", "mlp2x_gelu", "qformer", "perceiver-idefics2"])
         #expect(rows.first { $0[0] == "qformer" }?[1] == "32" && rows.first { $0[0] == "perceiver-idefics2" }?[1] == "64")
+    }
+
+    @Test("compare --precision fp32,int8 sweeps both: the same cases twice, the precision column telling them apart")
+    func precisionSweep() throws {
+        let csv = Self.temporary("precision.csv"), svg = Self.temporary("precision.svg")
+        defer { try? FileManager.default.removeItem(atPath: csv); try? FileManager.default.removeItem(atPath: svg) }
+        let result = try CLIRunner.run(["compare", "--encoder", "dinov2-s14", "--resolutions", "56", "--tokens", "4",
+                                        "--connectors", "avg-pool,c-abs", "--dl", "64", "--runs", "1", "--threads", "1",
+                                        "--precision", "fp32,int8", "--csv", csv, "--svg", svg])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(rows.map { "\($0[0]) \($0[8])" } == ["avg-pool fp32", "c-abs fp32", "avg-pool int8", "c-abs int8"])
+        #expect(rows[0][3] == rows[2][3])  // the same parameters
+        #expect(try String(contentsOfFile: svg, encoding: .utf8).contains("c-abs (int8)"))
+        let bad = try CLIRunner.run(["compare", "--encoder", "dinov2-s14", "--precision", "fp16"])
+        #expect(bad.status != 0 && bad.stderr.contains("unknown precision 'fp16'"))
     }
 
     @Test("compare rejects resolutions that are not multiples of the patch and unknown connectors")

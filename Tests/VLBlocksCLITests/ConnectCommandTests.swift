@@ -75,6 +75,18 @@ import VLTesting
         #expect(result.status == 64, "\(result.stderr)")
     }
 
+    @Test("connect --precision int8: tokens within the int8 accuracy bounds of PyTorch's fp32 ones", arguments: ["c_abs", "attn_pool", "qformer_every_second"])
+    func connectInt8(name: String) throws {
+        let folder = Fixtures.path("connectors/\(name)")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("vlblocks-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try CLIRunner.run(["connect", "--config", folder + "/config.json", "--weights", folder + "/weights.safetensors",
+                                        "--input", folder + "/io.safetensors", "--output", output, "--precision", "int8"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let comparison = TensorComparison(try SafeTensorsFile(path: output)["tokens"], try Fixtures.open("connectors/\(name)/io")["tokens"])
+        #expect(comparison.cosine >= 0.999 && comparison.cosine < 1, "\(name): cosine \(comparison.cosine)")
+    }
+
     @Test("bench connectors prints one JSON line per case")
     func bench() throws {
         let result = try CLIRunner.run(["bench", "connectors", "--grid", "6", "--dv", "32", "--dl", "48", "--tokens", "4,9",
@@ -86,6 +98,7 @@ import VLTesting
         for line in lines {
             let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             for key in ["connector", "tokens", "params", "gflops", "min_ms", "median_ms"] { #expect(json[key] != nil) }
+            #expect(json["precision"] as? String == "fp32")
             fixed[json["connector"] as! String] = json["tokens"] as? Int
         }
         #expect(fixed["qformer"] == 32 && fixed["perceiver-idefics2"] == 64 && fixed["mlp2x_gelu"] == 36)

@@ -26,6 +26,23 @@ import VLTesting
         }
     }
 
+    @Test("encode --precision int8 stays within the int8 accuracy bounds of transformers' fp32 outputs")
+    func encodeInt8() throws {
+        let io = try Fixtures.open("encoders/clip_vision/io")
+        let pixels = Self.temporaryPath("pixels.safetensors"), output = Self.temporaryPath("out.safetensors")
+        defer { try? FileManager.default.removeItem(atPath: pixels); try? FileManager.default.removeItem(atPath: output) }
+        try SafeTensorsWriter.write(["pixel_values": try io["pixel_values_64x40"]], to: pixels)
+        let result = try CLIRunner.run(["encode", "--checkpoint", Fixtures.path("encoders/clip_vision"), "--pixels", pixels,
+                                        "--output", output, "--precision", "int8"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = try SafeTensorsFile(path: output)
+        let pooled = TensorComparison(try out["pooler_output"], try io["pooler_output_64x40"])
+        #expect(pooled.cosine >= 0.9995 && pooled.cosine < 1, "pooled cosine \(pooled.cosine)")
+        let bad = try CLIRunner.run(["encode", "--checkpoint", Fixtures.path("encoders/clip_vision"), "--pixels", pixels,
+                                     "--output", output, "--precision", "int4"])
+        #expect(bad.status != 0 && bad.stderr.contains("int4"))
+    }
+
     @Test("encode rejects bad pixels and checkpoints with a message and exit status 1")
     func badInputs() throws {
         let folder = Self.temporaryPath("inputs")

@@ -2,8 +2,8 @@
 
 Writes a CLIP ViT-L/14-336 vision tower (`CLIPVisionModel`, random weights, fp32 safetensors, 1.21 GB) with
 transformers unless --checkpoint names a folder, then runs `vlblocks encode` on one image, with packed weights (the
-release default) and without (`VLBLOCKS_PACKED_WEIGHTS=0`), each in its own process, and reads each child's peak
-resident set from wait4(). MB = 10^6 bytes.
+release default), without (`VLBLOCKS_PACKED_WEIGHTS=0`) and quantised (`--precision int8`), each in its own process,
+and reads each child's peak resident set from wait4(). MB = 10^6 bytes.
 
 Usage (repository root, after `swift build -c release --product vlblocks`):
     /tmp/vlpeers/bin/python Tools/performance/checkpoint_memory.py [--checkpoint DIR] [--vlblocks PATH]
@@ -35,10 +35,12 @@ if folder is None:
 weights = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder) if f.endswith(".safetensors"))
 print(f"checkpoint {folder}: {weights / 1e6:.1f} MB of safetensors")
 output = os.path.join(tempfile.mkdtemp(prefix="vlblocks-memory-"), "out.safetensors")
-for label, packed in [("packed weights (release default)", "1"), ("plain weights", "0")]:
-    child = subprocess.Popen([a.vlblocks, "encode", "--checkpoint", folder, "--image", a.image, "--output", output],
-                             env={**os.environ, "VLBLOCKS_PACKED_WEIGHTS": packed})
+for label, packed, precision in [("packed weights (release default)", "1", "fp32"), ("plain weights", "0", "fp32"),
+                                 ("int8 weights (--precision int8)", "1", "int8")]:
+    child = subprocess.Popen([a.vlblocks, "encode", "--checkpoint", folder, "--image", a.image, "--output", output,
+                              "--precision", precision], env={**os.environ, "VLBLOCKS_PACKED_WEIGHTS": packed})
     _, status, usage = os.wait4(child.pid, 0)
     assert status == 0, f"vlblocks exited with status {status}"
     peak = usage.ru_maxrss * 1024 / 1e6
-    print(f"{label}: peak resident {peak:.1f} MB = weights + {peak - weights / 1e6:.1f} MB ({peak * 1e6 / weights:.2f}x)")
+    print(f"{label}: peak resident {peak:.1f} MB = weights + {peak - weights / 1e6:.1f} MB ({peak * 1e6 / weights:.2f}x); "
+          f"0.35 x weights + {peak - 0.35 * weights / 1e6:.1f} MB")

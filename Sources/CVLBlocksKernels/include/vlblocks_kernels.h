@@ -5,6 +5,7 @@
 #define VLBLOCKS_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,6 +64,40 @@ long vlb_packed_panel_block(long k);
 /// product". Needs AVX2 + FMA (see vlb_kernels_available).
 void vlb_packed_gemm(const float *x, long ldx, long m, long k, const float *packed_w, long n, long p0, long panels,
                      float *y, long ldy, long col0, const float *bias, int accumulate, int activation);
+
+/// int8 linear layers (int8_gemm.c). k is padded to an even count (pairs of k feed one vpmaddwd).
+long vlb_int8_padded_k(long k);
+
+/// Bytes of an [n, k] weight quantised into 16-column panels of k pairs ([padded k / 2][16][2] int8 per panel).
+size_t vlb_int8_weight_size(long n, long k);
+
+/// Quantises w [n, k] symmetrically per output row (scales[row] = max|w[row]| / 127, values rounded to nearest even
+/// and clamped to -127..127) and packs it into panels (zero-padded past n and k).
+void vlb_quantize_weight(const float *w, long n, long k, int8_t *packed, float *scales);
+
+/// The quantised weight back as floats, scales applied: w [n, k].
+void vlb_dequantize_weight(const int8_t *packed, const float *scales, long n, long k, float *w);
+
+/// Quantises each of m rows of x (row stride ldx) symmetrically to 13 bits: scales[r] = max|x[r]| / 4095, q [m][padded
+/// k] int16 holding -4095..4095 (rounded to nearest even), zero-padded. q must be 4-byte aligned.
+void vlb_quantize_rows(const float *x, long ldx, long m, long k, int16_t *q, float *scales);
+
+/// Panels per block of the int8 GEMM for inner dimension k (a block stays in L2 while every row tile passes).
+long vlb_int8_panel_block(long k);
+
+/// As vlb_packed_gemm for a quantised weight: output column c (16 p0 <= c < min(16 (p0 + panels), n)) of every row,
+/// stored at y[row * ldy + c - col0], becomes act((accumulate ? y : 0) + bias[c] + row_scales[row] column_scales[c]
+/// sum_k qx[row, k] qw[c, k]), the integer sums exact in int32 (per block of at most 3072 k: 1536 pairs of at most
+/// 2 x 4095 x 127). Without AVX2 the
+/// activation is not applied (callers apply it).
+void vlb_int8_gemm(const int16_t *qx, long m, long k, const float *row_scales, const int8_t *packed_w,
+                   const float *column_scales, long n, long p0, long panels, float *y, long ldy, long col0,
+                   const float *bias, int accumulate, int activation);
+
+/// The portable path of vlb_int8_gemm (for tests on machines with AVX2).
+void vlb_int8_gemm_portable(const int16_t *qx, long m, long k, const float *row_scales, const int8_t *packed_w,
+                            const float *column_scales, long n, long p0, long panels, float *y, long ldy, long col0,
+                            const float *bias, int accumulate);
 
 /// A chunk of a parallel job: `chunk` in 0 ..< chunks.
 typedef void (*vlb_chunk_fn)(void *context, long chunk);

@@ -7,6 +7,7 @@ public struct Linear: Layer {
     enum Storage: Sendable {
         case plain(Tensor)
         case packed(PackedWeight)
+        case quantized(QuantizedWeight)
     }
 
     let storage: Storage
@@ -21,6 +22,7 @@ public struct Linear: Layer {
         switch storage {
         case .plain(let weight): weight
         case .packed(let packed): packed.unpacked()
+        case .quantized(let quantized): quantized.dequantized()
         }
     }
 
@@ -29,6 +31,7 @@ public struct Linear: Layer {
         switch storage {
         case .plain(let weight): weight.hasOwnPages
         case .packed(let packed): packed.panels.hasOwnPages
+        case .quantized(let quantized): quantized.values.hasOwnPages
         }
     }
 
@@ -38,31 +41,52 @@ public struct Linear: Layer {
         return false
     }
 
+    /// The layer's arithmetic: `.int8` when the weight is kept quantised.
+    public var precision: Precision {
+        if case .quantized = storage { return .int8 }
+        return .float32
+    }
+
     /// Builds the layer from `scope` (`scope.weight`, `scope.bias`).
-    /// - Parameter packing: keep the weight packed (default: the loader's ``ParameterLoader/prefersPackedWeights``).
-    public init(_ scope: ParameterScope, inFeatures: Int, outFeatures: Int, bias: Bool = true, packing: Bool? = nil) throws {
+    /// - Parameters:
+    ///   - packing: keep an fp32 weight packed (default: the loader's ``ParameterLoader/prefersPackedWeights``).
+    ///   - precision: `.int8` quantises the weight (default: the loader's ``ParameterLoader/precision``).
+    public init(_ scope: ParameterScope, inFeatures: Int, outFeatures: Int, bias: Bool = true, packing: Bool? = nil,
+                precision: Precision? = nil) throws {
         let weight = try scope.load("weight", shape: [outFeatures, inFeatures], initializer: .fanIn(inFeatures))
         let bias = bias ? try scope.load("bias", shape: [outFeatures], initializer: .fanIn(inFeatures)) : nil
-        let storage = Self.storage(for: weight, packing: packing ?? scope.loader.prefersPackedWeights)
-        if case .packed(let packed) = storage { scope.rebind("weight") { packed.unpacked() } }
+        let storage = Self.storage(for: weight, packing: packing ?? scope.loader.prefersPackedWeights,
+                                   precision: precision ?? scope.loader.precision)
+        switch storage {
+        case .packed(let packed): scope.rebind("weight") { packed.unpacked() }
+        case .quantized(let quantized): scope.rebind("weight") { quantized.dequantized() }
+        case .plain: break
+        }
         self.init(storage: storage, bias: bias, parameters: scope.recorded())
     }
 
     /// Wraps existing tensors: `weight [out, in]`, `bias [out]` (recorded under `weight` and `bias`).
-    public init(weight: Tensor, bias: Tensor?, path: String = "linear", packing: Bool = WeightPacking.isEnabled) throws(ShapeError) {
+    public init(weight: Tensor, bias: Tensor?, path: String = "linear", packing: Bool = WeightPacking.isEnabled,
+                precision: Precision = .float32) throws(ShapeError) {
         guard weight.rank == 2 else {
             throw ShapeError(path: path, tensor: "weight", expected: "[out, in]", actual: weight.shape)
         }
         if let bias, bias.shape != [weight.shape[0]] {
             throw ShapeError(path: path, tensor: "bias", expected: [weight.shape[0]].shapeDescription, actual: bias.shape)
         }
-        let storage = Self.storage(for: weight, packing: packing)
+        let storage = Self.storage(for: weight, packing: packing, precision: precision)
         let record: ParameterRecord
-        if case .packed(let packed) = storage {
-            var entries = [ParameterRecord.Entry(key: "weight", shape: weight.shape, value: .derived { packed.unpacked() })]
+        switch storage {
+        case .packed, .quantized:
+            let derived: @Sendable () -> Tensor = switch storage {
+            case .packed(let packed): { packed.unpacked() }
+            case .quantized(let quantized): { quantized.dequantized() }
+            case .plain(let weight): { weight }
+            }
+            var entries = [ParameterRecord.Entry(key: "weight", shape: weight.shape, value: .derived(derived))]
             if let bias { entries.append(ParameterRecord.Entry(key: "bias", shape: bias.shape, value: .stored(bias))) }
             record = ParameterRecord(path: path, entries: entries)
-        } else {
+        case .plain:
             record = ParameterRecord(path: path, tensors: ["weight": weight, "bias": bias])
         }
         self.init(storage: storage, bias: bias, parameters: record)
@@ -75,11 +99,14 @@ public struct Linear: Layer {
         switch storage {
         case .plain(let weight): (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
         case .packed(let packed): (outFeatures, inFeatures) = (packed.outFeatures, packed.inFeatures)
+        case .quantized(let quantized): (outFeatures, inFeatures) = (quantized.outFeatures, quantized.inFeatures)
         }
     }
 
-    private static func storage(for weight: Tensor, packing: Bool) -> Storage {
-        let pack = packing && VectorKernels.isAvailable && weight.shape[0] > 0 && weight.shape[1] > 0
+    private static func storage(for weight: Tensor, packing: Bool, precision: Precision) -> Storage {
+        let nonEmpty = weight.shape[0] > 0 && weight.shape[1] > 0
+        if precision == .int8, nonEmpty { return .quantized(QuantizedWeight(quantizing: weight)) }
+        let pack = packing && VectorKernels.isAvailable && nonEmpty
         return pack ? .packed(PackedWeight(packing: weight)) : .plain(weight)
     }
 
@@ -120,6 +147,13 @@ public struct Linear: Layer {
             bias.withOptionalPointer { b in
                 packed.multiply(input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc,
                                 bias: b, accumulate: accumulate, activation: fused)
+            }
+            if fused != activation { Self.apply(activation, to: output, rows: rows, columns: range.count, stride: ldc) }
+        case .quantized(let quantized):
+            let fused = QuantizedWeight.isAccelerated ? activation : .identity
+            bias.withOptionalPointer { b in
+                quantized.multiply(input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc,
+                                   bias: b, accumulate: accumulate, activation: fused)
             }
             if fused != activation { Self.apply(activation, to: output, rows: rows, columns: range.count, stride: ldc) }
         case .plain(let weight):

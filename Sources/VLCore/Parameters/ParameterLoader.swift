@@ -38,19 +38,23 @@ public final class ParameterLoader: Sendable {
     private let ignoredPrefixes: [String]
     /// Whether linear layers built from this loader keep packed weights (nil: ``WeightPacking/isEnabled``).
     public let packWeights: Bool?
+    /// The arithmetic of linear layers built from this loader (`.int8`: weights quantised as they are built).
+    public let precision: Precision
 
     /// Loads from `source`; names starting with one of `ignoring` are allowed to stay unused.
-    public init(source: any ParameterSource, ignoring: [String] = [], packWeights: Bool? = nil) {
+    public init(source: any ParameterSource, ignoring: [String] = [], packWeights: Bool? = nil, precision: Precision = .float32) {
         self.mode = .source(source)
         self.ignoredPrefixes = ignoring
         self.packWeights = packWeights
+        self.precision = precision
     }
 
     /// Generates every parameter from its initializer with a seeded generator.
-    public init(randomSeed: UInt64, packWeights: Bool? = nil) {
+    public init(randomSeed: UInt64, packWeights: Bool? = nil, precision: Precision = .float32) {
         self.mode = .random(seed: randomSeed)
         self.ignoredPrefixes = []
         self.packWeights = packWeights
+        self.precision = precision
     }
 
     /// Whether layers built from this loader should pack their weights.
