@@ -27,6 +27,8 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Where to write the trace (safetensors).") var output: String
     @Option(help: "Comma-separated glob patterns of module paths to record (default: all).") var modules: String?
     @Option(help: "Threads for BLAS and VLBlocks' kernels (default: all cores).") var threads: Int?
+    @Option(help: "fp32 (default) or int8: trace an int8 model, then `diff` it against the fp32 trace to see which modules lose accuracy.")
+    var precision: Precision = .float32
 
     func validate() throws {
         let tower = checkpoint != nil || pixels != nil, connector = config != nil || weights != nil || input != nil
@@ -47,11 +49,13 @@ struct TraceCommand: ParsableCommand {
         let trace: Trace
         if let checkpoint, let pixels {
             let configuration = try VisionTower.loadConfiguration(directory: checkpoint)
-            let tower = try VisionTower.load(configuration: configuration, weights: try CheckpointWeights.open(directory: checkpoint))
+            let tower = try VisionTower.load(configuration: configuration, weights: try CheckpointWeights.open(directory: checkpoint),
+                                             precision: precision)
             let values = try SafeTensorsFile(path: pixels).requiredTensor("pixel_values")
             (_, trace) = try Tracing.record(modules: filter) { try tower.encode(values) }
         } else {
-            let (projector, inputs, patchGrid) = try ConnectCommand.load(config: config!, weights: weights!, input: input!, grid: grid)
+            let (projector, inputs, patchGrid) = try ConnectCommand.load(config: config!, weights: weights!, input: input!, grid: grid,
+                                                                         precision: precision)
             (_, trace) = try Tracing.record(modules: filter) { try projector(inputs, grid: patchGrid) }
         }
         guard !trace.isEmpty else { throw CommandFailure("no module path matches --modules '\(filter)'") }

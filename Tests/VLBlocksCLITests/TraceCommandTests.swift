@@ -48,6 +48,21 @@ import VLTestSupport
         #expect(trace["net.0.b1.conv1.conv"]?.shape == [2, 16, 6, 6])  // NCHW (a 6 x 6 grid), as the hook sees it
     }
 
+    @Test("trace --precision int8, diffed against PyTorch's fp32 trace, diverges first at the first int8 module")
+    func int8Divergence() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try Self.writePixels(to: folder + "/pixels.safetensors")
+        var run = try CLIRunner.run(["trace", "--checkpoint", Fixtures.path("encoders/clip_vision"), "--pixels", folder + "/pixels.safetensors",
+                                     "--output", folder + "/int8.safetensors", "--precision", "int8"])
+        #expect(run.status == 0, "\(run.stderr)")
+        run = try CLIRunner.run(["diff", folder + "/int8.safetensors", Fixtures.path("traces/clip_vision.safetensors"), "--atol", "1e-4", "--json"])
+        #expect(run.status == 1)
+        let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        // The patch embedding and the norms before the first attention stay fp32 and agree.
+        #expect(json["first_divergence"] as? String == "encoder.layers.0.self_attn.q_proj", "\(run.stdout.prefix(400))")
+    }
+
     @Test("One perturbed weight: diff names the module that owns it (or its nearest recorded ancestor)",
           arguments: [("encoder.layers.1.mlp.fc2.weight", "encoder.layers.1.mlp.fc2"),
                       ("encoder.layers.0.layer_norm2.bias", "encoder.layers.0.layer_norm2"),
