@@ -49,6 +49,16 @@ import VLTestSupport
         }
         let joined = try EmbeddingFile(reading: shards)
         #expect(joined.items == file.items && joined.embeddings.scalars == file.embeddings.scalars)
+        // int8: the same images, each normalised embedding within the int8 bound of its fp32 one.
+        let int8 = try CLIRunner.run(["embed", "--checkpoint", checkpoint, "--images", images, "--output", folder + "/int8.safetensors",
+                                      "--precision", "int8", "--quiet"])
+        #expect(int8.status == 0, "\(int8.stderr)")
+        let quantized = try EmbeddingFile(reading: [folder + "/int8.safetensors"])
+        #expect(quantized.items == file.items)
+        for row in 0..<6 {
+            let cosine = (0..<32).reduce(Float(0)) { $0 + quantized.embeddings[row, $1] * file.embeddings[row, $1] }
+            #expect(cosine >= 0.9995 && cosine < 1.00001, "row \(row): cosine \(cosine)")
+        }
     }
 
     @Test("embed: bad inputs exit 1 (data) or 64 (options), and write nothing")
