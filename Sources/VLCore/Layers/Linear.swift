@@ -142,20 +142,11 @@ public struct Linear: Layer {
         let lda = inputStride ?? inFeatures, ldc = outputStride ?? range.count
         switch storage {
         case .packed(let packed):
-            // Bias, residual and (with the AVX2 kernels on) the activation are applied as tiles are finished.
-            let fused = VectorKernels.isAccelerated ? activation : .identity
-            bias.withOptionalPointer { b in
-                packed.multiply(input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc,
-                                bias: b, accumulate: accumulate, activation: fused)
-            }
-            if fused != activation { Self.apply(activation, to: output, rows: rows, columns: range.count, stride: ldc) }
+            applyPanels(packed, input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc,
+                        accumulate: accumulate, activation: activation)
         case .quantized(let quantized):
-            let fused = QuantizedWeight.isAccelerated ? activation : .identity
-            bias.withOptionalPointer { b in
-                quantized.multiply(input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc,
-                                   bias: b, accumulate: accumulate, activation: fused)
-            }
-            if fused != activation { Self.apply(activation, to: output, rows: rows, columns: range.count, stride: ldc) }
+            applyPanels(quantized, input, rows: rows, inputStride: lda, features: range, output: output, outputStride: ldc,
+                        accumulate: accumulate, activation: activation)
         case .plain(let weight):
             bias.withOptionalPointer { b in
                 let bias = b.map { $0 + range.lowerBound }
@@ -175,6 +166,20 @@ public struct Linear: Layer {
             }
             Self.apply(activation, to: output, rows: rows, columns: range.count, stride: ldc)
         }
+    }
+
+    /// A product on packed panels (fp32 or int8): bias, residual and, where the kernel runs on AVX2, the activation are
+    /// applied as tiles are finished; otherwise the activation is applied after, with the portable functions.
+    private func applyPanels<Weight: PanelWeight>(
+        _ weight: Weight, _ input: UnsafePointer<Float>, rows: Int, inputStride: Int, features: Range<Int>,
+        output: UnsafeMutablePointer<Float>, outputStride: Int, accumulate: Bool, activation: Activation
+    ) {
+        let fused = Weight.isAccelerated ? activation : .identity
+        bias.withOptionalPointer { b in
+            weight.multiply(input, rows: rows, inputStride: inputStride, features: features, output: output,
+                            outputStride: outputStride, bias: b, accumulate: accumulate, activation: fused)
+        }
+        if fused != activation { Self.apply(activation, to: output, rows: rows, columns: features.count, stride: outputStride) }
     }
 
     static func apply(_ activation: Activation, to output: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int) {

@@ -28,8 +28,22 @@ public enum WeightPacking {
     public static func setEnabled(_ on: Bool) { state.store(on, ordering: .relaxed) }
 }
 
+/// A linear weight kept in 16-column panels for one of VLBlocks' micro-kernels (fp32 or int8).
+protocol PanelWeight: Sendable {
+    /// Whether products run on the AVX2 kernel, which applies the activation in its epilogue.
+    static var isAccelerated: Bool { get }
+
+    /// `output[r, f - lo] = activation((accumulate ? output : 0) + bias[f] + input[r, :] · W[f, :])` for `f` in
+    /// `features` (`lo` a multiple of 16).
+    func multiply(_ input: UnsafePointer<Float>, rows: Int, inputStride: Int, features: Range<Int>,
+                  output: UnsafeMutablePointer<Float>, outputStride: Int, bias: UnsafePointer<Float>?,
+                  accumulate: Bool, activation: Activation)
+}
+
 /// A linear weight `[N, K]` packed into 16-row panels (`[K][16]` each) for the AVX2 + FMA micro-kernel.
-package struct PackedWeight: Sendable {
+package struct PackedWeight: PanelWeight {
+    static var isAccelerated: Bool { VectorKernels.isAccelerated }
+
     package let outFeatures: Int
     package let inFeatures: Int
     let panels: Tensor
@@ -86,25 +100,30 @@ package struct PackedWeight: Sendable {
         precondition(features.lowerBound % Self.panelWidth == 0 && features.upperBound <= outFeatures, "feature range not panel-aligned")
         guard rows > 0, !features.isEmpty else { return }
         let k = inFeatures
-        let firstPanel = features.lowerBound / Self.panelWidth
-        let panelCount = (features.count + Self.panelWidth - 1) / Self.panelWidth
         let activationCode = VectorKernels.code(of: activation)
-        // Tasks of half a kernel block of panels (a block of weights stays in L2 while every row tile passes),
-        // handed to threads one at a time so that no thread waits long for the last one. Each output element is
-        // computed by one kernel sequence whatever the split, so results do not depend on the thread count.
-        let blockPanels = max(1, vlb_packed_panel_block(k) / 2)
-        let blocks = (panelCount + blockPanels - 1) / blockPanels
-        let serial = rows * features.count * k < Self.parallelThreshold
         panels.withUnsafeBufferPointer { w in
-            let run = { (firstBlock: Int, blockCount: Int) in
-                let start = firstBlock * blockPanels, end = min(panelCount, (firstBlock + blockCount) * blockPanels)
-                vlb_packed_gemm(input, inputStride, rows, k, w.baseAddress!, features.upperBound, firstPanel + start, end - start,
+            Self.splitPanels(of: features, blockPanels: vlb_packed_panel_block(k), multiplyAdds: rows * features.count * k) { p in
+                vlb_packed_gemm(input, inputStride, rows, k, w.baseAddress!, features.upperBound, p.lowerBound, p.count,
                                 output, outputStride, features.lowerBound, bias, accumulate ? 1 : 0, activationCode)
             }
-            if serial {
-                run(0, blocks)
-            } else {
-                parallelTasks(count: blocks) { run($0, 1) }
+        }
+    }
+
+    /// Runs `body` over the panels of `features` (absolute panel indices; `features.lowerBound` a multiple of 16): in
+    /// tasks of half a kernel block of panels (`blockPanels` per block: a block of weights stays in L2 while every row
+    /// tile passes), handed to ``ComputeThreads`` one at a time so that no thread waits long for the last one, or all
+    /// on the calling thread below ``parallelThreshold`` multiply-adds. Each output element is computed by one kernel
+    /// sequence whatever the split, so results do not depend on the thread count. Shared by the fp32 and int8 kernels.
+    static func splitPanels(of features: Range<Int>, blockPanels: Int, multiplyAdds: Int, _ body: (Range<Int>) -> Void) {
+        let firstPanel = features.lowerBound / panelWidth
+        let panelCount = (features.count + panelWidth - 1) / panelWidth
+        let taskPanels = max(1, blockPanels / 2)
+        if multiplyAdds < parallelThreshold {
+            body(firstPanel..<(firstPanel + panelCount))
+        } else {
+            parallelTasks(count: (panelCount + taskPanels - 1) / taskPanels) { task in
+                let start = task * taskPanels
+                body((firstPanel + start)..<(firstPanel + min(panelCount, start + taskPanels)))
             }
         }
     }

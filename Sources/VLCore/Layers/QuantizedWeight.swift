@@ -1,32 +1,19 @@
 internal import CVLBlocksKernels
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Bytes that live as long as a model: in pages of their own at 1 MiB and above (as `StoragePlacement.pages`).
+/// Bytes that live as long as a model, placed as `StoragePlacement.pages` places weights.
 final class WeightBytes: @unchecked Sendable {
-    let pointer: UnsafeMutableRawPointer
     let count: Int
-    private let mapped: Bool
+    private let memory: PlacedMemory
 
     init(count: Int) {
         self.count = count
-        let bytes = Swift.max(count, 1)
-        if bytes >= TensorStorage.pageMappingThreshold,
-           let address = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), address != MAP_FAILED {
-            pointer = address
-            mapped = true
-        } else {
-            pointer = .allocate(byteCount: bytes, alignment: TensorStorage.alignment)
-            mapped = false
-        }
+        memory = PlacedMemory(bytes: count, placement: .pages)
     }
 
-    var hasOwnPages: Bool { mapped }
+    var pointer: UnsafeMutableRawPointer { memory.pointer }
+    var hasOwnPages: Bool { memory.hasOwnPages }
 
-    deinit {
-        if mapped { munmap(pointer, Swift.max(count, 1)) } else { pointer.deallocate() }
-    }
+    deinit { memory.release() }
 }
 
 /// A linear weight `[N, K]` quantised to int8, symmetric per output channel (`scale[n] = max|W[n, :]| / 127`), packed
@@ -36,7 +23,7 @@ final class WeightBytes: @unchecked Sendable {
 /// operands (no saturation; the int32 sums are exact), and scales, adds the bias, the residual and
 /// the activation as each tile is finished, as the fp32 packed kernel does. Without AVX2 a portable C loop gives the
 /// same integer sums.
-package struct QuantizedWeight: Sendable {
+package struct QuantizedWeight: PanelWeight {
     package let outFeatures: Int
     package let inFeatures: Int
     let values: WeightBytes
@@ -106,26 +93,19 @@ package struct QuantizedWeight: Sendable {
 
         let accelerated = Self.isAccelerated
         let activationCode = accelerated ? VectorKernels.code(of: activation) : 0
-        let firstPanel = features.lowerBound / Self.panelWidth
-        let panelCount = (features.count + Self.panelWidth - 1) / Self.panelWidth
-        let blockPanels = max(1, vlb_int8_panel_block(k) / 2)
-        let blocks = (panelCount + blockPanels - 1) / blockPanels
-        let serial = rows * features.count * k < PackedWeight.parallelThreshold
         let weights = UnsafePointer(values.pointer.assumingMemoryBound(to: Int8.self))
         scales.withUnsafeBufferPointer { columnScales in
-            let run = { (firstBlock: Int, blockCount: Int) in
-                let start = firstBlock * blockPanels, end = min(panelCount, (firstBlock + blockCount) * blockPanels)
+            PackedWeight.splitPanels(of: features, blockPanels: vlb_int8_panel_block(k), multiplyAdds: rows * features.count * k) { p in
                 if accelerated {
                     vlb_int8_gemm(quantized, rows, k, rowScales, weights, columnScales.baseAddress!, features.upperBound,
-                                  firstPanel + start, end - start, output, outputStride, features.lowerBound, bias,
+                                  p.lowerBound, p.count, output, outputStride, features.lowerBound, bias,
                                   accumulate ? 1 : 0, activationCode)
                 } else {
                     vlb_int8_gemm_portable(quantized, rows, k, rowScales, weights, columnScales.baseAddress!, features.upperBound,
-                                           firstPanel + start, end - start, output, outputStride, features.lowerBound, bias,
+                                           p.lowerBound, p.count, output, outputStride, features.lowerBound, bias,
                                            accumulate ? 1 : 0)
                 }
             }
-            if serial { run(0, blocks) } else { parallelTasks(count: blocks) { run($0, 1) } }
         }
     }
 }

@@ -1,5 +1,5 @@
 /// Deterministic random tensors for modules built without a checkpoint.
-enum RandomTensor {
+package enum RandomTensor {
     /// Fills a tensor from `initializer`; the stream depends on `seed` and `path` only, so a
     /// parameter's value does not depend on the order modules are built in.
     static func make(shape: [Int], initializer: ParameterInitializer, seed: UInt64, path: String) -> Tensor {
@@ -19,7 +19,7 @@ enum RandomTensor {
         }
     }
 
-    static func splitMix64(_ state: inout UInt64) -> UInt64 {
+    package static func splitMix64(_ state: inout UInt64) -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

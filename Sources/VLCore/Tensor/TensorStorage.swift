@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Where a tensor's storage lives.
 package enum StoragePlacement: Sendable {
     /// `malloc`: activations and anything short-lived.
@@ -21,17 +15,9 @@ package enum StoragePlacement: Sendable {
 /// (see ``Tensor``), so it is never mutated while another tensor can observe it.
 @usableFromInline
 final class TensorStorage: @unchecked Sendable {
-    /// Alignment of every allocation, in bytes: a cache line and a full AVX-512 register.
-    static let alignment = 64
-
-    /// Buffers below this many bytes stay on the heap whatever the placement asked for (a mapping per small
-    /// tensor would cost a system call and a partly used page each).
-    static let pageMappingThreshold = 1 << 20
-
     @usableFromInline let pointer: UnsafeMutablePointer<Float>
     @usableFromInline let count: Int
-    /// The mapping's length in bytes when the storage has pages of its own, 0 on the heap.
-    private let mappedBytes: Int
+    private let memory: PlacedMemory
 
     /// Allocates uninitialised storage for `count` scalars on the heap.
     @usableFromInline
@@ -42,17 +28,8 @@ final class TensorStorage: @unchecked Sendable {
     /// Allocates uninitialised storage for `count` scalars, placed as asked.
     init(uninitializedCount count: Int, placement: StoragePlacement) {
         precondition(count >= 0, "negative element count")
-        let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
-        if placement == .pages, bytes >= Self.pageMappingThreshold,
-           let address = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-           address != MAP_FAILED {
-            self.pointer = address.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
-            self.mappedBytes = bytes
-        } else {
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.alignment)
-            self.pointer = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
-            self.mappedBytes = 0
-        }
+        memory = PlacedMemory(bytes: count * MemoryLayout<Float>.stride, placement: placement)
+        pointer = memory.pointer.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
         self.count = count
     }
 
@@ -70,13 +47,7 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     /// Whether the storage has pages of its own.
-    var hasOwnPages: Bool { mappedBytes > 0 }
+    var hasOwnPages: Bool { memory.hasOwnPages }
 
-    deinit {
-        if mappedBytes > 0 {
-            munmap(UnsafeMutableRawPointer(pointer), mappedBytes)
-        } else {
-            UnsafeMutableRawPointer(pointer).deallocate()
-        }
-    }
+    deinit { memory.release() }
 }
